@@ -1,0 +1,64 @@
+# The course module's commands. The two that matter (README "Quick start"):
+#   make book   -- set up .venv on first use, build the website into _build/html
+#   make test   -- every check: lint, lib tests + doctests, strict nbval, strict book build,
+#                  assignments (nbgrader), browser test of the built site
+# Everything runs inside .venv; nothing is fetched at build or test time except packages at install.
+
+PYTHON  ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+# Jupyter: use the platformdirs layout now (silences a DeprecationWarning that pytest turns into an error)
+export JUPYTER_PLATFORM_DIRS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+NB ?= chapters/*.ipynb
+
+.PHONY: book test venv lint pytest lab serve notebooks bench assignments clean help
+
+help:
+	@sed -n '1,12p' Makefile
+
+## Environment: created on first use, refreshed when requirements.txt or pyproject.toml change.
+venv: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (softmax course)" >/dev/null
+	touch $(STAMP)
+
+## The website, built strictly: warnings (and nitpicky broken references) are errors.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+	@echo
+	@echo "Website built. Open file://$(CURDIR)/_build/html/index.html"
+	@echo "or run 'make serve' and open http://127.0.0.1:8000/"
+
+## Every test. The book is built first because the browser test walks the built site.
+test: lint book
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## JupyterLab on the notebooks (chapters and assignments).
+lab: $(STAMP)
+	$(BIN)/jupyter lab
+
+## Serve the built site on localhost only.
+serve:
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+## Re-execute notebooks top to bottom and store their outputs (the only way committed outputs are made).
+notebooks: $(STAMP)
+	$(BIN)/python scripts/execute_notebooks.py $(NB)
+
+## Speed and accuracy against scipy.special and one np.exp, as ratios.
+bench: $(STAMP)
+	$(BIN)/python bench/bench_softmax.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,108 @@
+"""Input checks shared by the modules of `lib`.
+
+Every public function turns bad input into a `ValueError` whose message a student can act on
+("labels[3] = 12 is outside 0..9 (num_classes=10)"), instead of a silent nan or an IndexError
+from deep inside numpy. This module is private (its name starts with an underscore): the
+public functions document what they accept.
+"""
+
+import numpy as np
+
+
+def as_float_array(values, name):
+    """Return `values` as a float ndarray without copying when it already is one.
+
+    float32 and float64 keep their dtype (so float32 in gives float32 out); integers and
+    booleans become float64; float16 becomes float32. Complex, string and object input is
+    rejected. The input is never modified by `lib`, so no copy is needed here.
+    """
+    array = np.asarray(values)
+    kind = array.dtype.kind
+    if kind == "f":
+        if array.dtype.itemsize < 4:
+            return array.astype(np.float32)
+        return array
+    if kind in "iub":
+        return array.astype(np.float64)
+    raise ValueError(f"{name} must be real numbers, got an array of dtype {array.dtype}")
+
+
+def normalize_axis(array, axis, name):
+    """Return `axis` as a non-negative int, checking that the class axis exists and is not empty."""
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension (the classes), got a scalar")
+    if isinstance(axis, bool) or not isinstance(axis, int | np.integer):
+        raise ValueError(f"axis must be an integer, got {axis!r}")
+    if not -array.ndim <= axis < array.ndim:
+        raise ValueError(f"axis={axis} is out of range for {name} with shape {array.shape}")
+    axis = int(axis) % array.ndim
+    if array.shape[axis] == 0:
+        raise ValueError(
+            f"{name} has no classes: axis {axis} of shape {array.shape} is empty, "
+            "and a probability distribution over zero classes does not exist"
+        )
+    return axis
+
+
+def check_out(out, shape, dtype):
+    """Check that a user-supplied `out=` array can hold the result."""
+    if not isinstance(out, np.ndarray):
+        raise ValueError(f"out must be a numpy array, got {type(out).__name__}")
+    if out.shape != shape or out.dtype != dtype:
+        raise ValueError(
+            f"out must have shape {shape} and dtype {dtype}, "
+            f"got shape {out.shape} and dtype {out.dtype}"
+        )
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    return out
+
+
+def format_index(flat_index, shape):
+    """Format a position as numpy indexing syntax: '3' for 1-d, '1, 2' for 2-d."""
+    position = np.unravel_index(flat_index, shape)
+    return ", ".join(str(int(i)) for i in position)
+
+
+def as_class_labels(labels, num_classes, name="labels"):
+    """Return integer class labels as an int64 array, checking each is in 0..num_classes-1.
+
+    Float labels are accepted when every value is a whole number (data loaded from text files
+    often arrives as float). The first offending entry is named in the message.
+    """
+    array = np.asarray(labels)
+    kind = array.dtype.kind
+    if kind == "b" or kind not in "iuf":
+        raise ValueError(f"{name} must be integer class indices, got dtype {array.dtype}")
+    if array.size == 0:
+        return array.astype(np.int64)
+    if kind == "f":
+        bad = ~(np.isfinite(array) & (array == np.round(array)))
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            where = format_index(first, array.shape)
+            raise ValueError(
+                f"{name}[{where}] = {array.flat[first]!r} is not a whole number; "
+                "class labels must be integers 0..m-1"
+            )
+    bad = (array < 0) | (array >= num_classes)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        where = format_index(first, array.shape)
+        message = (
+            f"{name}[{where}] = {array.flat[first]:g} is outside 0..{num_classes - 1} "
+            f"(num_classes={num_classes})"
+        )
+        if array.min() >= 1 and array.max() == num_classes:
+            message += "; the lecture numbers classes 1..m, here they are 0..m-1: subtract 1"
+        raise ValueError(message)
+    return array.astype(np.int64)
+
+
+def check_num_classes(num_classes):
+    """Check that the number of classes is a positive integer and return it as int."""
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    if num_classes < 1:
+        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
+    return int(num_classes)
