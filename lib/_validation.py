@@ -82,7 +82,7 @@ def as_class_labels(labels, num_classes, name="labels"):
             first = int(np.flatnonzero(bad)[0])
             where = format_index(first, array.shape)
             raise ValueError(
-                f"{name}[{where}] = {array.flat[first]!r} is not a whole number; "
+                f"{name}[{where}] = {float(array.flat[first])!r} is not a whole number; "
                 "class labels must be integers 0..m-1"
             )
     bad = (array < 0) | (array >= num_classes)

@@ -1,0 +1,303 @@
+"""The two costs of the course, each next to its gradient: cross-entropy (L6) and MSE (L5).
+
+Read top to bottom:
+
+1. `one_hot` -- class labels as rows of the identity matrix.
+2. `cross_entropy` -- the mean over examples of ``C_i = log Q - z_{y_i}``, eqs. (7)-(8).
+3. `cross_entropy_grad` -- the lecture's theorem ``dC_i/dz_j = P_j - delta_{y_i j}``, divided by n.
+4. `mse` and `mse_grad` -- Lecture 5's cost (1), with the same mean convention.
+
+Conventions (slips S4 and S5 of the lecture):
+
+* Classes are numbered ``0..m-1`` here, as Python indexes arrays; the lecture's class ``j`` in
+  ``1..m`` is label ``j - 1``.
+* The cost is the MEAN over the ``n`` examples, ``C = (1/n) sum_i C_i``. It has the same
+  minimiser as the sum ``-log L`` of eq. (7), and its gradient is the per-example gradient
+  divided by ``n``.
+* Shapes: logits (n, m) -- one row per example, one column per class. A 1-d array of length m
+  is one example (n = 1).
+"""
+
+import numpy as np
+
+from ._validation import as_class_labels, as_float_array, check_num_classes
+from .softmax import _log_normalizer, log_softmax, softmax
+
+__all__ = ["one_hot", "cross_entropy", "cross_entropy_grad", "mse", "mse_grad"]
+
+
+def one_hot(labels, num_classes):
+    """Class labels as one-hot rows: row i is 1 in column ``labels[i]`` and 0 elsewhere.
+
+    Parameters
+    ----------
+    labels : array_like of int, shape (n,)
+        Classes in ``0..num_classes-1`` (the lecture's class j in 1..m is label j - 1).
+        Any shape works; the result gets one more axis.
+    num_classes : int
+        The number of classes m.
+
+    Returns
+    -------
+    onehot : ndarray of float64, shape (n, num_classes)
+        ``onehot[i, j] = delta_{labels[i], j}``, the Kronecker delta of the theorem.
+
+    Raises
+    ------
+    ValueError
+        If a label is negative, not a whole number, or not below `num_classes`.
+
+    Examples
+    --------
+    >>> one_hot([2, 0], num_classes=3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]])
+    >>> one_hot([1, 3], num_classes=3)  # the lecture's 1..m numbering is off by one here
+    Traceback (most recent call last):
+    ...
+    ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes
+    1..m, here they are 0..m-1: subtract 1
+    """
+    num_classes = check_num_classes(num_classes)
+    classes = as_class_labels(labels, num_classes)
+    onehot = np.zeros(classes.shape + (num_classes,))
+    np.put_along_axis(onehot, classes[..., np.newaxis], 1.0, axis=-1)
+    return onehot
+
+
+def _as_examples(logits, labels):
+    """Check logits against labels; return (2-d logits, labels, is_soft, was_1d).
+
+    Labels with one axis fewer than the logits are class indices; labels with the shape of
+    the logits are soft targets (rows that sum to 1).
+    """
+    z = as_float_array(logits, "logits")
+    if z.ndim not in (1, 2):
+        raise ValueError(f"logits must have shape (n, m) or (m,), got shape {z.shape}")
+    was_1d = z.ndim == 1
+    z2 = z.reshape(1, -1) if was_1d else z
+    n, m = z2.shape
+    if m == 0:
+        raise ValueError(f"logits have no classes: shape {z.shape}")
+    labels_array = np.asarray(labels)
+    if labels_array.shape == z.shape:
+        targets = _as_soft_targets(labels_array, z.dtype).reshape(n, m)
+        return z2, targets, True, was_1d
+    if labels_array.shape != z.shape[:-1]:
+        expected = "a single integer label" if was_1d else f"shape ({n},) of class labels"
+        raise ValueError(
+            f"labels of shape {labels_array.shape} do not match logits of shape {z.shape}: "
+            f"expected {expected}, or soft targets of shape {z.shape}"
+        )
+    classes = as_class_labels(labels_array, m).reshape(n)
+    return z2, classes, False, was_1d
+
+
+def _as_soft_targets(targets, dtype):
+    """Check soft targets: real, finite, >= 0, and every row sums to 1 (within roundoff)."""
+    if targets.dtype.kind not in "iuf":
+        raise ValueError(f"soft targets must be real numbers, got dtype {targets.dtype}")
+    targets = targets.astype(np.result_type(dtype, np.float32), copy=False)
+    if not np.all(np.isfinite(targets)) or np.any(targets < 0):
+        raise ValueError("soft targets must be finite probabilities >= 0")
+    m = targets.shape[-1]
+    with np.errstate(all="ignore"):  # huge targets overflow the sum to inf, which is caught below
+        row_sums = np.sum(targets, axis=-1)
+    tolerance = max(1e-6, 8 * m * np.finfo(targets.dtype).eps)
+    off = np.abs(row_sums - 1) > tolerance
+    if off.any():
+        first = int(np.flatnonzero(off)[0])
+        raise ValueError(
+            f"soft targets must sum to 1 over the classes: row {first} sums to "
+            f"{row_sums.flat[first]:.6g}"
+        )
+    return targets
+
+
+def cross_entropy(logits, labels):
+    """The cross-entropy cost: the mean over examples of ``C_i = log Q - z_{y_i}`` (eq. 8).
+
+    Parameters
+    ----------
+    logits : array_like, shape (n, m) or (m,)
+        The logits ``z`` of the last layer, one row per example (a 1-d array is one example).
+    labels : array_like, shape (n,) of int, or shape (n, m)
+        Either class labels in ``0..m-1`` (the lecture's class j in 1..m is label j - 1), or
+        soft targets: rows of probabilities that sum to 1.
+
+    Returns
+    -------
+    cost : float
+        ``(1/n) sum_i C_i``, with ``C_i = -log P_{y_i}`` (or ``-sum_j t_ij log P_ij`` for soft
+        targets). Always >= 0; +inf if some label is a class whose logit is -inf.
+
+    Raises
+    ------
+    ValueError
+        If a label is out of range or not a whole number, if the shapes do not match, or if
+        soft targets do not sum to 1.
+
+    Notes
+    -----
+    :math:`C_i = \\log Q - z_{y_i} = \\operatorname{log1p}(s) - (z_{y_i} - a)` with
+    :math:`a = \\max_j z_j` and :math:`s = \\sum_{j \\ne k} e^{z_j - a}` (see `log_softmax`).
+    The cost of a confident, correct prediction is tiny but not 0, and it is the
+    ``log1p(s)`` term that keeps it. With integer labels no (n, m) one-hot matrix is built.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.array([[40.0, 0.0]])
+    >>> float(np.log(softmax(logits)[0, 0]))  # P_0 rounds to 1: the naive cost -log P_0 is 0
+    0.0
+    >>> cross_entropy(logits, [0])  # log(1 + e^-40)
+    4.248354255291589e-18
+    >>> cross_entropy(logits, [1])
+    40.0
+    """
+    z, targets, is_soft, _ = _as_examples(logits, labels)
+    with np.errstate(all="ignore"):  # inf costs (impossible labels) are answers, not accidents
+        if is_soft:
+            log_probs = log_softmax(z, axis=1)
+            contributions = np.zeros_like(log_probs)
+            # A class with target 0 contributes 0, even if its log-probability is -inf.
+            np.multiply(targets, log_probs, out=contributions, where=targets > 0)
+            costs = -np.sum(contributions, axis=1)
+        else:
+            max_z, log_norm, bad = _log_normalizer(z)  # works block by block: no (n, m) array
+            label_logits = z[np.arange(z.shape[0]), targets].astype(max_z.dtype)
+            costs = log_norm - (label_logits - max_z)
+            if bad is not None:  # +inf or nan logits: use the limits that log_softmax defines
+                rows = np.flatnonzero(bad)
+                costs[rows] = -log_softmax(z[rows], axis=1)[np.arange(rows.size), targets[rows]]
+        return float(np.mean(costs))
+
+
+def cross_entropy_grad(logits, labels):
+    """Gradient of `cross_entropy` with respect to the logits: ``(P - onehot) / n``.
+
+    Parameters
+    ----------
+    logits : array_like, shape (n, m) or (m,)
+        The logits ``z``, one row per example.
+    labels : array_like, shape (n,) of int, or shape (n, m)
+        Class labels in ``0..m-1``, or soft targets whose rows sum to 1.
+
+    Returns
+    -------
+    grad : ndarray, shape of `logits`
+        ``grad[i, j] = (P_ij - delta_{y_i j}) / n``; every row sums to 0. float32 stays float32.
+
+    Raises
+    ------
+    ValueError
+        As `cross_entropy`.
+
+    Notes
+    -----
+    The lecture's theorem, :math:`\\partial C_i / \\partial z_j = P_j - \\delta_{y_i j}`
+    (eq. 12), divided by :math:`n` because the cost is the mean. The label entry
+    :math:`P_{y_i} - 1` is computed as :math:`-\\sum_{j \\ne y_i} P_j`, equal in exact
+    arithmetic, which keeps its relative accuracy when :math:`P_{y_i}` rounds to 1 (and makes
+    every row sum to 0 up to one rounding). With integer labels the only (n, m) array built is
+    the result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross_entropy_grad(np.array([[0.0, 0.0], [40.0, 0.0]]), [1, 0])
+    array([[ 2.50000000e-01, -2.50000000e-01],
+           [-2.12417713e-18,  2.12417713e-18]])
+    """
+    z, targets, is_soft, was_1d = _as_examples(logits, labels)
+    n = z.shape[0]
+    grad = softmax(z, axis=1)
+    with np.errstate(all="ignore"):
+        if is_soft:
+            grad -= targets
+        else:
+            rows = np.arange(n)
+            grad[rows, targets] = 0.0
+            grad[rows, targets] = -np.sum(grad, axis=1)  # = P_y - 1, without rounding P_y to 1
+        grad /= n
+    return grad.reshape(-1) if was_1d else grad
+
+
+def _as_outputs_and_targets(outputs, targets):
+    """Check that outputs and targets are real arrays of the same shape; return them as floats."""
+    a = as_float_array(outputs, "outputs")
+    y = as_float_array(targets, "targets")
+    if a.shape != y.shape:
+        raise ValueError(
+            f"outputs of shape {a.shape} and targets of shape {y.shape} must have the same shape"
+        )
+    if a.ndim not in (1, 2):
+        raise ValueError(f"outputs must have shape (n, m) or (m,), got shape {a.shape}")
+    n = 1 if a.ndim == 1 else a.shape[0]
+    if n == 0:
+        raise ValueError("outputs and targets have no examples (n = 0)")
+    dtype = np.result_type(a, y)
+    return a.astype(dtype, copy=False), y.astype(dtype, copy=False), n
+
+
+def mse(outputs, targets):
+    """Lecture 5's quadratic cost (eq. 1): the mean over examples of ``sum_j (y_j - a_j)^2 / 2``.
+
+    Parameters
+    ----------
+    outputs : array_like, shape (n, m) or (m,)
+        Network outputs ``a^L``, one row per example (a 1-d array is one example).
+    targets : array_like, same shape as `outputs`
+        Targets ``y``.
+
+    Returns
+    -------
+    cost : float
+        ``(1/n) sum_i sum_j (y_ij - a_ij)^2 / 2``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ.
+
+    Notes
+    -----
+    The maximum-likelihood cost when ``y = a + noise`` with i.i.d. Gaussian noise of a fixed
+    variance :math:`\\sigma^2` (slip S7): :math:`-\\log \\mathcal L` is
+    :math:`\\sum_i C_i / \\sigma^2` plus a constant. The mean convention is the one
+    `cross_entropy` uses, so the two costs can be compared on the same scale.
+
+    Examples
+    --------
+    >>> mse([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]])  # (0 + (1 + 1)/2) / 2
+    0.5
+    """
+    a, y, n = _as_outputs_and_targets(outputs, targets)
+    with np.errstate(all="ignore"):  # a huge difference squares to inf: that is the cost
+        return float(0.5 * np.sum(np.square(a - y)) / n)
+
+
+def mse_grad(outputs, targets):
+    """Gradient of `mse` with respect to the outputs: ``(a - y) / n``.
+
+    Parameters
+    ----------
+    outputs : array_like, shape (n, m) or (m,)
+        Network outputs ``a^L``.
+    targets : array_like, same shape as `outputs`
+        Targets ``y``.
+
+    Returns
+    -------
+    grad : ndarray, shape of `outputs`
+        ``(a - y) / n``.
+
+    Examples
+    --------
+    >>> mse_grad([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]])
+    array([[ 0. ,  0. ],
+           [-0.5,  0.5]])
+    """
+    a, y, n = _as_outputs_and_targets(outputs, targets)
+    with np.errstate(all="ignore"):
+        return (a - y) / n

@@ -1,0 +1,466 @@
+"""A fully connected network with a softmax output layer: forward pass and backpropagation.
+
+Rows are examples. A layer computes ``z = a @ W + b`` with ``W`` of shape (d_in, d_out) and ``b``
+of shape (d_out,); hidden layers apply an activation to ``z``, the last layer is linear and its
+output ``z`` are the logits that softmax turns into probabilities ``P``. Parameters are a plain
+list of ``(W, b)`` tuples, one per layer, so a student can print, change or plot any of them.
+
+The forward pass and its gradient live side by side in this module. The gradient of the cost
+with respect to the logits is the lecture's theorem, ``P - onehot(y)`` (divided by ``n`` for the
+mean cost); backpropagation carries it to every weight and bias.
+
+Two costs are available, both means over the ``n`` examples (the module's convention, slip S5):
+
+* ``"cross_entropy"``: :math:`C = \\frac1n \\sum_i (\\log Q_i - z_{i, y_i})`, eqs. (7)-(8).
+* ``"mse"``: the Lecture 5 squared error of the softmax outputs against one-hot targets,
+  :math:`C = \\frac1n \\sum_i \\sum_j \\tfrac12 (\\delta_{y_i j} - P_{ij})^2`, eq. (1) put
+  through softmax. Its gradient carries an extra factor of the softmax Jacobian, which is small
+  when the network is confidently wrong: the slowdown that motivates the lecture.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lib import (
+    cross_entropy,
+    cross_entropy_grad,
+    mse,
+    numerical_gradient,
+    one_hot,
+    softmax,
+)
+from lib._validation import as_class_labels
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "cost_from_logits",
+    "forward",
+    "gradient_check",
+    "init_params",
+    "loss_and_grads",
+    "params_to_vector",
+    "predict_proba",
+    "vector_to_params",
+]
+
+LOSSES = ("cross_entropy", "mse")
+
+
+def _tanh_derivative(z, a):
+    return 1.0 - a * a
+
+
+def _sigmoid(z):
+    # 1/(1+exp(-z)) overflows exp for z < -709; this form never exponentiates a positive number.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_derivative(z, a):
+    return a * (1.0 - a)
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _relu_derivative(z, a):
+    return (z > 0).astype(z.dtype)
+
+
+# name -> (function of z, derivative as a function of z and a = function(z))
+ACTIVATIONS = {
+    "tanh": (np.tanh, _tanh_derivative),
+    "sigmoid": (_sigmoid, _sigmoid_derivative),
+    "relu": (_relu, _relu_derivative),
+}
+
+
+def init_params(layer_sizes, rng):
+    """Random weights and zero biases for a fully connected network.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int, length L + 1 >= 2
+        Widths from input to output, e.g. ``[64, 10]`` (multinomial logistic regression) or
+        ``[64, 32, 10]`` (one hidden layer of 32 units).
+    rng : numpy.random.Generator
+        The only source of randomness, so a fixed seed gives fixed parameters.
+
+    Returns
+    -------
+    params : list of (W, b)
+        ``W`` float64 of shape (d_in, d_out), ``b`` float64 zeros of shape (d_out,).
+
+    Notes
+    -----
+    Each weight is drawn from :math:`\\mathcal N(0, 1/d_{in})`, so that every weighted input
+    :math:`z_j = \\sum_k a_k w_{kj}` starts with variance about equal to the variance of the
+    inputs :math:`a_k`: tanh units start in their steep middle part, not saturated
+    (LeCun initialisation, see Goodfellow et al. 2016, section 8.4).
+
+    Examples
+    --------
+    >>> params = init_params([64, 32, 10], np.random.default_rng(0))
+    >>> [(W.shape, b.shape) for W, b in params]
+    [((64, 32), (32,)), ((32, 10), (10,))]
+    >>> init_params([64], np.random.default_rng(0))
+    Traceback (most recent call last):
+    ...
+    ValueError: layer_sizes needs at least two entries (input and output width), got [64]
+    """
+    if isinstance(layer_sizes, str) or not isinstance(layer_sizes, Sequence | np.ndarray):
+        raise ValueError(
+            f"layer_sizes must be a sequence of positive integers, got {layer_sizes!r}"
+        )
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"layer_sizes needs at least two entries (input and output width), got {sizes}"
+        )
+    for position, size in enumerate(sizes):
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(
+                f"layer_sizes[{position}] = {size!r} is not a positive integer (layer width)"
+            )
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}"
+        )
+    params = []
+    for d_in, d_out in zip(sizes[:-1], sizes[1:], strict=True):
+        weights = rng.normal(0.0, 1.0 / np.sqrt(d_in), size=(int(d_in), int(d_out)))
+        params.append((weights, np.zeros(int(d_out))))
+    return params
+
+
+def _check_params(params):
+    if not isinstance(params, Sequence) or len(params) == 0:
+        raise ValueError("params must be a non-empty list of (W, b) tuples, one per layer")
+    checked = []
+    previous_width = None
+    for index, layer in enumerate(params):
+        if not isinstance(layer, Sequence) or len(layer) != 2:
+            raise ValueError(f"params[{index}] must be a (W, b) pair")
+        weights, bias = np.asarray(layer[0]), np.asarray(layer[1])
+        if weights.ndim != 2 or bias.ndim != 1 or bias.shape[0] != weights.shape[1]:
+            raise ValueError(
+                f"params[{index}]: W must be (d_in, d_out) and b (d_out,), "
+                f"got W {weights.shape} and b {bias.shape}"
+            )
+        if weights.dtype.kind != "f" or bias.dtype.kind != "f":
+            raise ValueError(f"params[{index}]: W and b must be float arrays")
+        if previous_width is not None and weights.shape[0] != previous_width:
+            raise ValueError(
+                f"params[{index}]: W has {weights.shape[0]} input rows but the layer before "
+                f"has {previous_width} outputs"
+            )
+        previous_width = weights.shape[1]
+        checked.append((weights, bias))
+    return checked
+
+
+def _check_inputs(params, x):
+    x = np.asarray(x)
+    if x.dtype.kind not in "iuf" or x.dtype.kind == "b":
+        raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (n, d) with one example per row, got shape {x.shape}")
+    d_in = params[0][0].shape[0]
+    if x.shape[1] != d_in:
+        raise ValueError(f"x has {x.shape[1]} features per row but the first layer expects {d_in}")
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    if not np.isfinite(x).all():
+        raise ValueError("x contains nan or inf")
+    return x
+
+
+def _check_activation(activation):
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    return ACTIVATIONS[activation]
+
+
+def _forward_cache(params, x, activation):
+    """Forward pass keeping every layer's input ``a`` and hidden ``z`` for backpropagation."""
+    function, _ = _check_activation(activation)
+    inputs, weighted = [], []
+    a = x
+    for index, (weights, bias) in enumerate(params):
+        inputs.append(a)
+        z = a @ weights + bias
+        if index == len(params) - 1:
+            return z, inputs, weighted
+        weighted.append(z)
+        a = function(z)
+    raise AssertionError("unreachable: params is not empty")
+
+
+def forward(params, x, activation="tanh"):
+    """Logits of a fully connected network: hidden layers use `activation`, the last is linear.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+        As returned by :func:`init_params`; ``W`` (d_in, d_out), ``b`` (d_out,).
+    x : array_like, shape (n, d)
+        One example per row; ``d`` must equal the first layer's ``d_in``.
+    activation : {"tanh", "sigmoid", "relu"}
+        Activation of the hidden layers (ignored for a single layer).
+
+    Returns
+    -------
+    logits : ndarray, shape (n, m)
+        :math:`z^L`; ``lib.softmax(logits)`` gives the class probabilities :math:`P`.
+
+    Notes
+    -----
+    Layer :math:`l` computes :math:`z^l = a^{l-1} W^l + b^l` and :math:`a^l = f(z^l)`, with
+    :math:`a^0 = x`. The output layer returns :math:`z^L` without an activation: softmax is
+    applied by the cost (in log-space, where it is stable), not inside the network.
+
+    Examples
+    --------
+    >>> params = [(np.array([[1.0, -1.0]]), np.array([0.0, 0.5]))]
+    >>> forward(params, np.array([[2.0], [0.0]]))
+    array([[ 2. , -1.5],
+           [ 0. ,  0.5]])
+    >>> forward(params, np.array([2.0, 0.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: x must have shape (n, d) with one example per row, got shape (2,)
+    """
+    params = _check_params(params)
+    x = _check_inputs(params, x)
+    logits, _, _ = _forward_cache(params, x, activation)
+    return logits
+
+
+def predict_proba(params, x, activation="tanh"):
+    """Class probabilities :math:`P`, shape (n, m): ``softmax(forward(params, x))``.
+
+    Examples
+    --------
+    >>> params = [(np.zeros((3, 4)), np.zeros(4))]
+    >>> predict_proba(params, np.ones((1, 3)))
+    array([[0.25, 0.25, 0.25, 0.25]])
+    """
+    return softmax(forward(params, x, activation))
+
+
+def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
+    """Mean cost over the examples and its gradient with respect to every ``W`` and ``b``.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+        As returned by :func:`init_params`.
+    x : array_like, shape (n, d)
+        One example per row.
+    labels : array_like of int, shape (n,)
+        Class of each row, in ``0..m-1`` (the lecture's classes ``1..m`` shifted by one).
+    loss : {"cross_entropy", "mse"}
+        ``"cross_entropy"``: eq. (8) averaged over the rows. ``"mse"``: eq. (1) applied to the
+        softmax outputs and one-hot targets, averaged over the rows.
+    activation : {"tanh", "sigmoid", "relu"}
+        Activation of the hidden layers.
+
+    Returns
+    -------
+    cost : float
+        The mean cost :math:`C = \\frac1n \\sum_i C_i`.
+    grads : list of (dW, db)
+        Same shapes as ``params``: :math:`\\partial C/\\partial W^l` and
+        :math:`\\partial C/\\partial b^l`.
+
+    Notes
+    -----
+    Backpropagation starts from :math:`\\delta^L = \\partial C/\\partial z^L`, one row per example:
+
+    * cross-entropy, the lecture's theorem: :math:`\\delta^L_{ij} = (P_{ij} - \\delta_{y_i j})/n`;
+    * squared error through softmax: with :math:`g = (P - Y)/n` the gradient with respect to
+      :math:`P`, the softmax Jacobian :math:`\\operatorname{diag}(P) - P P^T` gives
+      :math:`\\delta^L_{ij} = P_{ij}\\,(g_{ij} - \\sum_k g_{ik} P_{ik})`. Every term has a
+      factor :math:`P_{ij}` or :math:`P_{i y_i}`, so a confidently wrong prediction
+      (:math:`P_{i y_i} \\approx 0`, the largest :math:`P_{ij} \\approx 1`) gets almost no
+      gradient.
+
+    Then for each layer, from the last to the first,
+    :math:`\\partial C/\\partial W^l = (a^{l-1})^T \\delta^l`,
+    :math:`\\partial C/\\partial b^l = \\sum_i \\delta^l_i` and
+    :math:`\\delta^{l-1} = (\\delta^l (W^l)^T) \\odot f'(z^{l-1})`. Because
+    :math:`\\delta^L` already carries the :math:`1/n`, the sums over examples are eqs. (9)-(10)
+    of the lecture for the mean cost.
+
+    Examples
+    --------
+    A single linear layer with zero weights predicts the uniform distribution, so the cost is
+    :math:`\\log m` and the bias gradient is the theorem's :math:`P - \\text{onehot}` averaged:
+
+    >>> params = [(np.zeros((2, 3)), np.zeros(3))]
+    >>> cost, grads = loss_and_grads(params, np.ones((2, 2)), np.array([0, 0]))
+    >>> round(cost, 6) == round(float(np.log(3)), 6)
+    True
+    >>> grads[0][1]
+    array([-0.66666667,  0.33333333,  0.33333333])
+
+    Labels numbered 1..m as in the lecture are caught, not silently misread:
+
+    >>> loss_and_grads(params, np.ones((2, 2)), np.array([1, 3]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes 1..m...
+    """
+    params = _check_params(params)
+    x = _check_inputs(params, x)
+    _check_activation(activation)
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    labels_array = np.asarray(labels)
+    if labels_array.ndim != 1 or labels_array.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"labels must have shape (n,) = ({x.shape[0]},), one class per row of x, "
+            f"got shape {labels_array.shape}"
+        )
+    num_classes = params[-1][0].shape[1]
+    labels_array = as_class_labels(labels_array, num_classes)
+    if x.shape[0] == 0:
+        raise ValueError("x has no rows: the mean cost over zero examples is undefined")
+
+    return _backpropagate(params, x, labels_array, loss, activation)
+
+
+def cost_from_logits(logits, labels, loss="cross_entropy"):
+    """The mean cost of logits (n, m) for int labels (n,), without input checks.
+
+    ``"cross_entropy"`` is ``lib.cross_entropy`` (log-space, eq. (8)); ``"mse"`` is
+    ``lib.mse(softmax(logits), one_hot(labels, m))``. Used by the training loop, which has
+    checked its data once already; call :func:`loss_and_grads` for checked input.
+    """
+    if loss == "cross_entropy":
+        return float(cross_entropy(logits, labels))
+    return float(mse(softmax(logits), one_hot(labels, logits.shape[1])))
+
+
+def _backpropagate(params, x, labels, loss, activation, with_cost=True):
+    """`loss_and_grads` without the input checks (the training loop checks its data once).
+
+    With ``with_cost=False`` the cost is not computed (a gradient step does not need it) and
+    ``None`` is returned in its place.
+    """
+    _, derivative = ACTIVATIONS[activation]
+    logits, inputs, weighted = _forward_cache(params, x, activation)
+    n, num_classes = logits.shape
+    cost = cost_from_logits(logits, labels, loss) if with_cost else None
+    if loss == "cross_entropy":
+        delta = cross_entropy_grad(logits, labels)
+    else:
+        probs = softmax(logits)
+        grad_probs = (probs - one_hot(labels, num_classes)) / n
+        # The softmax Jacobian applied to each row without forming the (m, m) matrix.
+        delta = probs * (grad_probs - np.sum(grad_probs * probs, axis=1, keepdims=True))
+
+    grads = [None] * len(params)
+    for index in range(len(params) - 1, -1, -1):
+        weights = params[index][0]
+        grads[index] = (inputs[index].T @ delta, delta.sum(axis=0))
+        if index > 0:
+            z = weighted[index - 1]
+            delta = (delta @ weights.T) * derivative(z, inputs[index])
+    return cost, grads
+
+
+def params_to_vector(params):
+    """All weights and biases in one float64 vector: W1, b1, W2, b2, ... each flattened row-major.
+
+    Examples
+    --------
+    >>> params = [(np.ones((2, 3)), np.zeros(3))]
+    >>> params_to_vector(params).shape
+    (9,)
+    """
+    params = _check_params(params)
+    return np.concatenate([np.ravel(array) for layer in params for array in layer]).astype(float)
+
+
+def vector_to_params(vector, like):
+    """Inverse of :func:`params_to_vector`: cut `vector` into arrays shaped like `like`.
+
+    Examples
+    --------
+    >>> like = [(np.ones((2, 3)), np.zeros(3))]
+    >>> vector_to_params(np.arange(9.0), like)[0][1]
+    array([6., 7., 8.])
+    >>> vector_to_params(np.arange(8.0), like)
+    Traceback (most recent call last):
+    ...
+    ValueError: vector has 8 entries but the parameters have 9
+    """
+    like = _check_params(like)
+    vector = np.asarray(vector, dtype=np.float64)
+    sizes = [array.size for layer in like for array in layer]
+    if vector.ndim != 1 or vector.size != sum(sizes):
+        raise ValueError(f"vector has {vector.size} entries but the parameters have {sum(sizes)}")
+    pieces = np.split(vector, np.cumsum(sizes)[:-1])
+    shapes = [array.shape for layer in like for array in layer]
+    arrays = [piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)]
+    return [(arrays[2 * index], arrays[2 * index + 1]) for index in range(len(like))]
+
+
+def gradient_check(params, x, labels, loss="cross_entropy", activation="tanh", eps=1e-5):
+    """Relative error between backpropagation and central differences, over the whole model.
+
+    Parameters
+    ----------
+    params, x, labels, loss, activation
+        As in :func:`loss_and_grads`.
+    eps : float
+        Step of the central differences (``lib.numerical_gradient``). 1e-5 keeps the truncation
+        error (of order eps**2) and the rounding error (of order 1e-16 / eps) both near 1e-10
+        for costs of order 1.
+
+    Returns
+    -------
+    float
+        :math:`\\lVert g - \\tilde g \\rVert / (\\lVert g \\rVert + \\lVert \\tilde g \\rVert)`
+        for the backpropagated gradient :math:`g` and the numerical one :math:`\\tilde g`, each
+        flattened over every weight and bias (0 when both are 0). Below about 1e-7 the
+        backpropagated gradient is right; a wrong formula gives errors of order 1e-2 to 1.
+
+    Notes
+    -----
+    The error is measured in norm over the whole model, not entry by entry as
+    ``lib.relative_error`` does: a network has many tiny gradient entries (a weight whose inputs
+    are almost always 0, for example), and on an entry of size 1e-7 the rounding error of
+    central differences, about 1e-11, is already a relative error of 1e-4. The norm weighs each
+    entry by its size, so it measures the error that matters for a gradient-descent step.
+
+    Costs ``2 * len(params_to_vector(params))`` evaluations of the cost: use a few examples.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> params = init_params([3, 4, 2], rng)
+    >>> x, labels = rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    >>> bool(gradient_check(params, x, labels, loss="mse") < 1e-7)
+    True
+    """
+    _, grads = loss_and_grads(params, x, labels, loss=loss, activation=activation)
+    like = _check_params(params)
+    x = _check_inputs(like, x)
+    labels = as_class_labels(labels, like[-1][0].shape[1])
+
+    def cost_of(vector):
+        # Inputs were checked by loss_and_grads above; only the cost is needed here.
+        logits, _, _ = _forward_cache(vector_to_params(vector, like), x, activation)
+        return cost_from_logits(logits, labels, loss)
+
+    numerical = numerical_gradient(cost_of, params_to_vector(like), eps=eps)
+    backprop = params_to_vector(grads)
+    scale = np.linalg.norm(backprop) + np.linalg.norm(numerical)
+    if scale == 0:
+        return 0.0
+    return float(np.linalg.norm(backprop - numerical) / scale)

@@ -1,0 +1,126 @@
+"""Build student submissions for the assignment tests and run the instructor commands on them.
+
+A submission is described by a ``.cells`` file (format: tests/fixtures/assignments/README.md)
+as edits of the generated student version, so the fixtures follow the source notebooks.
+nbgrader itself always runs in a subprocess (``scripts/assignments.py``), never in pytest's
+process, where its DeprecationWarnings would be errors.
+"""
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "assignments"
+FIXTURES = ROOT / "tests" / "fixtures" / "assignments"
+SCRIPT = ROOT / "scripts" / "assignments.py"
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def run_script(course, *args):
+    """Run ``scripts/assignments.py --course COURSE ARGS``; return its stdout (raise on failure)."""
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--course", str(course), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"scripts/assignments.py {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
+    return result.stdout
+
+
+def copy_course(destination):
+    """A fresh course directory: the committed config and sources, nothing generated."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(COURSE / "nbgrader_config.py", destination / "nbgrader_config.py")
+    shutil.copytree(COURSE / "source", destination / "source")
+    return destination
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _index(nb, wanted):
+    for i, cell in enumerate(nb.cells):
+        if grade_id(cell) == wanted:
+            return i
+    raise KeyError(f"no cell with grade_id {wanted!r}")
+
+
+def strip_solution_markers(source):
+    return "\n".join(
+        line for line in source.split("\n") if line.strip() not in SOLUTION_MARKERS
+    ).strip("\n")
+
+
+def parse_cells_file(path):
+    """[(directive, grade_id, source)] from a .cells file; the description lines are skipped."""
+    edits, current = [], None
+    for line in path.read_text().split("\n"):
+        if line.startswith("%% "):
+            directive, _, target = line[3:].partition(" ")
+            current = [directive, target.strip(), []]
+            edits.append(current)
+        elif current is not None:
+            current[2].append(line)
+    return [(d, target, "\n".join(lines).strip("\n")) for d, target, lines in edits]
+
+
+def build_submission(release_nb, source_nb, edits):
+    """The student's notebook: the release version with the edits applied."""
+    nb = copy.deepcopy(release_nb)
+    inserted = 0
+    for directive, target, text in edits:
+        if directive == "solution":
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader", {}).get("solution"):
+                    original = source_nb.cells[_index(source_nb, grade_id(cell))].source
+                    cell.source = strip_solution_markers(original)
+        elif directive == "cell":
+            nb.cells[_index(nb, target)].source = text
+        elif directive == "delete":
+            del nb.cells[_index(nb, target)]
+        elif directive == "insert-after":
+            inserted += 1
+            new = nbformat.v4.new_code_cell(text)
+            new.id = f"student-cell-{inserted}"
+            nb.cells.insert(_index(nb, target) + 1, new)
+        else:
+            raise ValueError(f"unknown directive %% {directive}")
+    return nb
+
+
+def write_submissions(course, assignment, inbox):
+    """Write every submission of one assignment as inbox/<student>/<assignment>.ipynb.
+
+    Returns the student ids: 'solution', 'blank' and one per .cells fixture.
+    """
+    notebook = f"{assignment}.ipynb"
+    release_nb = nbformat.read(course / "release" / assignment / notebook, as_version=4)
+    source_nb = nbformat.read(course / "source" / assignment / notebook, as_version=4)
+    submissions = {"solution": [("solution", "", "")], "blank": []}
+    for path in sorted((FIXTURES / assignment).glob("*.cells")):
+        submissions[path.stem] = parse_cells_file(path)
+    for student, edits in submissions.items():
+        folder = inbox / student
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(build_submission(release_nb, source_nb, edits), folder / notebook)
+    return sorted(submissions)
+
+
+def scores(course, assignment):
+    """{student: {"score": total, "cells": {grade_id: {"auto", "manual", "max", ...}}}}."""
+    return json.loads(run_script(course, "scores", assignment))

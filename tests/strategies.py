@@ -1,0 +1,86 @@
+"""Hypothesis strategies for the tests of `lib` (all of them live here), and the settings profile.
+
+The profile "lib" keeps the property tests quick (the whole lib suite runs in well under a
+minute on two cores); "lib-thorough" runs a hundred times more examples for a deliberate hunt:
+``LIB_HYPOTHESIS_PROFILE=lib-thorough pytest tests/test_softmax.py``.
+"""
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+settings.register_profile(
+    "lib",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("lib-thorough", max_examples=4000, deadline=None)
+LIB_SETTINGS = settings.get_profile(os.environ.get("LIB_HYPOTHESIS_PROFILE", "lib"))
+
+DTYPES = st.sampled_from([np.float64, np.float32])
+
+
+def finite_floats(dtype, bound=None):
+    """Finite floats of `dtype` in [-bound, bound] (default: the whole finite range)."""
+    finfo = np.finfo(dtype)
+    bound = float(finfo.max) if bound is None else bound
+    return st.floats(
+        min_value=-bound,
+        max_value=bound,
+        allow_nan=False,
+        allow_infinity=False,
+        width=finfo.bits,
+    )
+
+
+@st.composite
+def logits(draw, dtype=None, bound=None, max_rows=6, max_classes=12, min_classes=1):
+    """A 2-d (n, m) array of finite logits; `bound` limits the magnitude (default: any).
+
+    Half of the time the values are drawn around a common offset, so that huge logits that
+    are close to each other (the interesting case for the shift) show up often.
+    """
+    dtype = draw(DTYPES) if dtype is None else dtype
+    n = draw(st.integers(1, max_rows))
+    m = draw(st.integers(min_classes, max_classes))
+    elements = finite_floats(dtype, bound)
+    if bound is None and draw(st.booleans()):
+        offset = draw(finite_floats(dtype, float(np.finfo(dtype).max) / 2))
+        spread = draw(hnp.arrays(dtype, (n, m), elements=finite_floats(dtype, 1000.0)))
+        return (spread + dtype(offset)).astype(dtype)
+    return draw(hnp.arrays(dtype, (n, m), elements=elements))
+
+
+@st.composite
+def logits_and_labels(draw, dtype=np.float64, bound=None, max_rows=6, max_classes=12):
+    """Logits (n, m) with integer labels (n,) in 0..m-1."""
+    z = draw(logits(dtype=dtype, bound=bound, max_rows=max_rows, max_classes=max_classes))
+    n, m = z.shape
+    labels = draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, m - 1)))
+    return z, labels
+
+
+@st.composite
+def soft_targets(draw, n, m):
+    """Rows of probabilities (n, m) that sum to 1 (some entries exactly 0)."""
+    weights = draw(hnp.arrays(np.float64, (n, m), elements=st.sampled_from([0.0, 0.5, 1.0, 3.0])))
+    weights[:, 0] += 1.0  # every row has some weight
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def shifts(dtype=np.float64):
+    """Dyadic constants (k / 64, |k| < 2^16): adding one to a dyadic logit is exact."""
+    return st.integers(-(2**16), 2**16).map(lambda k: dtype(k / 64))
+
+
+@st.composite
+def dyadic_logits(draw, dtype=np.float64, max_rows=5, max_classes=10):
+    """Logits k / 64 with |k| < 2^16, so that shifting them by a `shifts` value is exact."""
+    n = draw(st.integers(1, max_rows))
+    m = draw(st.integers(1, max_classes))
+    ks = draw(hnp.arrays(np.int64, (n, m), elements=st.integers(-(2**16), 2**16)))
+    return (ks / 64).astype(dtype)

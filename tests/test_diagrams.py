@@ -1,0 +1,109 @@
+"""Tests of lib.diagrams: the softmax-layer diagram and the probability bar charts."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.patches import Circle, FancyArrowPatch
+
+from lib import softmax
+from lib.diagrams import draw_softmax_network, plot_probabilities, temperature_panels
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def node_labels(ax):
+    """Texts drawn inside the nodes (their positions coincide with a circle's centre)."""
+    centres = {tuple(np.round(p.center, 6)) for p in ax.patches if isinstance(p, Circle)}
+    return [t.get_text() for t in ax.texts if tuple(np.round(t.get_position(), 6)) in centres]
+
+
+@pytest.mark.parametrize("sizes", [(3, 4, 3), (2, 5), (4, 3, 3, 6)])
+def test_one_node_per_unit_plus_one_per_probability(sizes):
+    fig = draw_softmax_network(sizes)
+    (ax,) = fig.axes
+    circles = [p for p in ax.patches if isinstance(p, Circle)]
+    assert len(circles) == sum(sizes) + sizes[-1]
+    labels = node_labels(ax)
+    m = sizes[-1]
+    assert [f"$P_{{{j}}}$" for j in range(1, m + 1)] == [s for s in labels if s.startswith("$P")]
+    assert [f"$z^L_{{{j}}}$" for j in range(1, m + 1)] == [s for s in labels if s.startswith("$z")]
+    assert not ax.axison
+
+
+def test_softmax_couples_every_logit_to_every_probability():
+    # The diagram's point (slip S2): m^2 arrows into the softmax outputs, m into sigmoid outputs.
+    sizes = (3, 4, 3)
+    fig = draw_softmax_network(sizes, show_before=True)
+    sigmoid_ax, softmax_ax = fig.axes
+    dense = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    for ax, final_edges in [(sigmoid_ax, sizes[-1]), (softmax_ax, sizes[-1] ** 2)]:
+        arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+        assert len(arrows) == dense + final_edges
+        assert not ax.axison
+    assert "softmax" in softmax_ax.get_title()
+    assert "sigmoid" in sigmoid_ax.get_title()
+
+
+@pytest.mark.parametrize("bad", [(3,), (3, 0), (3, 9), (2.5, 3), (True, 3)])
+def test_bad_layer_sizes_raise_a_readable_error(bad):
+    with pytest.raises(ValueError, match="layer_sizes"):
+        draw_softmax_network(bad)
+
+
+def test_plot_probabilities_draws_one_labelled_bar_per_class():
+    fig, ax = plt.subplots()
+    probs = softmax(np.array([3.0, 1.0, 0.0, -1.0]))
+    bars = plot_probabilities(ax, probs, title="P", highlight=0)
+    assert len(bars) == 4
+    np.testing.assert_allclose([b.get_height() for b in bars], probs)
+    assert ax.get_xlabel() and ax.get_ylabel() == "probability"
+    assert bars[0].get_facecolor() != bars[1].get_facecolor()
+    assert any(t.get_text() == "sum = 1.000" for t in ax.texts)
+
+
+def test_plot_probabilities_reports_a_sum_that_is_not_one():
+    fig, ax = plt.subplots()
+    plot_probabilities(ax, [0.9, 0.8, 0.7])
+    assert any(t.get_text() == "sum = 2.400" for t in ax.texts)
+
+
+@pytest.mark.parametrize(
+    ("probs", "highlight", "message"),
+    [([[0.5, 0.5]], None, "shape"), ([], None, "empty"), ([0.5, 0.5], 2, "highlight")],
+)
+def test_plot_probabilities_rejects_bad_input(probs, highlight, message):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=message):
+        plot_probabilities(ax, probs, highlight=highlight)
+
+
+def test_temperature_panels_show_softmax_of_z_over_t():
+    z = np.array([2.0, 1.0, 0.0])
+    temps = [0.25, 1.0, 4.0]
+    fig = temperature_panels(z, temps)
+    assert len(fig.axes) == len(temps)
+    for ax, t in zip(fig.axes, temps, strict=True):
+        heights = [p.get_height() for p in ax.patches]
+        np.testing.assert_allclose(heights, softmax(z / t))
+        assert ax.get_title() == f"T = {t:g}"
+        assert ax.get_xlabel()
+    assert fig.axes[0].get_ylabel() == "probability"
+
+
+def test_temperature_panels_accept_another_softmax():
+    fig = temperature_panels([1.0, 0.0], [1.0], softmax_fn=lambda z: np.array([0.25, 0.75]))
+    assert [p.get_height() for p in fig.axes[0].patches] == [0.25, 0.75]
+
+
+@pytest.mark.parametrize("temps", [[], [0.0], [-1.0], [float("inf")]])
+def test_temperature_panels_reject_bad_temperatures(temps):
+    with pytest.raises(ValueError, match="temperature"):
+        temperature_panels([1.0, 0.0], temps)

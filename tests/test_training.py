@@ -1,0 +1,278 @@
+"""Tests of lib.training: the digits split, the training loop and the scores."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from lib.network import forward, init_params, loss_and_grads
+from lib.training import (
+    accuracy,
+    confusion_matrix,
+    epochs_to_reach,
+    evaluate,
+    load_digits_split,
+    predict,
+    stratified_split,
+    train,
+    train_digits_model,
+)
+
+
+def blobs(seed=0, n_per_class=20, num_classes=3, dim=4):
+    """A tiny problem: well separated Gaussian clusters, one per class."""
+    rng = np.random.default_rng(seed)
+    centres = 3.0 * rng.normal(size=(num_classes, dim))
+    labels = np.repeat(np.arange(num_classes), n_per_class)
+    x = centres[labels] + rng.normal(size=(labels.size, dim))
+    return x, labels
+
+
+# --- the scores, on hand-made cases -------------------------------------------------------
+
+
+def test_accuracy_counts_rows_whose_argmax_is_the_label():
+    logits = np.array([[3.0, 1.0, 0.0], [0.0, 2.0, 5.0], [1.0, 4.0, 0.0], [0.0, 0.0, 9.0]])
+    labels = np.array([0, 1, 1, 2])  # right, wrong, right, right
+    assert accuracy(logits, labels) == 0.75
+
+
+def test_accuracy_is_the_same_for_logits_and_probabilities():
+    logits = np.random.default_rng(1).normal(size=(50, 4))
+    labels = np.random.default_rng(2).integers(0, 4, size=50)
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert accuracy(logits, labels) == accuracy(probs, labels)
+
+
+def test_confusion_matrix_of_a_hand_made_case():
+    labels = [0, 0, 0, 1, 1, 2]
+    predicted = [0, 2, 0, 1, 0, 2]
+    expected = np.array([[2, 0, 1], [1, 1, 0], [0, 0, 1]])
+    counts = confusion_matrix(labels, predicted, num_classes=3)
+    np.testing.assert_array_equal(counts, expected)
+    assert counts.dtype == np.int64
+
+
+def test_confusion_matrix_rows_are_class_sizes_and_trace_is_accuracy():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 5, size=200)
+    logits = rng.normal(size=(200, 5))
+    counts = confusion_matrix(labels, np.argmax(logits, axis=1), num_classes=5)
+    np.testing.assert_array_equal(counts.sum(axis=1), np.bincount(labels, minlength=5))
+    assert np.trace(counts) / 200 == accuracy(logits, labels)
+
+
+def test_confusion_matrix_keeps_classes_that_never_occur():
+    counts = confusion_matrix([1, 1], [1, 1], num_classes=4)
+    assert counts.shape == (4, 4)
+    assert counts[1, 1] == 2 and counts.sum() == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: accuracy(np.zeros((3, 2)), [0, 1]), r"shape \(3,\)"),
+        (lambda: accuracy(np.zeros((3, 2)), [0, 1, 2]), r"labels\[2\] = 2"),
+        (lambda: accuracy(np.zeros(3), [0, 1, 2]), r"shape \(n, m\)"),
+        (lambda: accuracy(np.zeros((0, 2)), []), "zero examples"),
+        (lambda: confusion_matrix([0, 1], [0], num_classes=2), "predicted"),
+        (lambda: confusion_matrix([0, 5], [0, 1], num_classes=3), r"labels\[1\] = 5"),
+        (lambda: confusion_matrix([0, 1], [0, -1], num_classes=3), r"predicted\[1\] = -1"),
+        (lambda: confusion_matrix([0, 1], [0, 1], num_classes=0), "num_classes"),
+    ],
+    ids=[
+        "accuracy-length",
+        "accuracy-label-range",
+        "accuracy-1d",
+        "accuracy-empty",
+        "confusion-length",
+        "confusion-label-range",
+        "confusion-prediction-range",
+        "confusion-no-classes",
+    ],
+)
+def test_scores_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- the split ------------------------------------------------------------------------------
+
+
+def test_stratified_split_is_a_partition_with_class_proportions():
+    labels = np.repeat(np.arange(4), [40, 20, 12, 8])
+    train_index, test_index = stratified_split(labels, 0.25, np.random.default_rng(0))
+    assert np.intersect1d(train_index, test_index).size == 0
+    np.testing.assert_array_equal(np.union1d(train_index, test_index), np.arange(labels.size))
+    np.testing.assert_array_equal(np.bincount(labels[test_index]), [10, 5, 3, 2])
+
+
+def test_stratified_split_depends_on_the_seed_only():
+    labels = np.repeat(np.arange(3), 30)
+    first = stratified_split(labels, 0.3, np.random.default_rng(5))
+    again = stratified_split(labels, 0.3, np.random.default_rng(5))
+    other = stratified_split(labels, 0.3, np.random.default_rng(6))
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[1], other[1])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5])
+def test_stratified_split_rejects_fractions_outside_0_1(fraction):
+    with pytest.raises(ValueError, match="test_fraction"):
+        stratified_split(np.array([0, 1, 0, 1]), fraction, np.random.default_rng(0))
+
+
+def test_digits_split_is_scaled_float64_and_stratified():
+    split = load_digits_split()
+    assert split.x_train.dtype == np.float64 and split.x_test.dtype == np.float64
+    assert split.x_train.shape[1] == 64
+    assert split.x_train.min() == 0.0 and split.x_train.max() == 1.0
+    assert split.x_train.shape[0] + split.x_test.shape[0] == 1797
+    test_share = np.bincount(split.labels_test) / np.bincount(
+        np.concatenate([split.labels_train, split.labels_test])
+    )
+    # Each digit has 174..183 images, so rounding moves a class's share by at most 0.3 %.
+    assert np.abs(test_share - 0.25).max() < 0.003
+    again = load_digits_split()
+    np.testing.assert_array_equal(split.labels_test, again.labels_test)
+    np.testing.assert_array_equal(split.x_test, again.x_test)
+
+
+def test_import_lib_does_not_import_sklearn_or_ipywidgets():
+    # `import lib` must need numpy alone; sklearn is loaded lazily by load_digits_split.
+    import subprocess
+
+    code = (
+        "import sys, lib, lib.network, lib.training; "
+        "print('sklearn' in sys.modules, 'ipywidgets' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False"]
+
+
+# --- training -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+@pytest.mark.parametrize("layer_sizes", [[4, 3], [4, 5, 3]])
+def test_training_reduces_the_cost_on_a_tiny_problem(layer_sizes, loss):
+    x, labels = blobs()
+    params = init_params(layer_sizes, np.random.default_rng(0))
+    start_cost, _ = loss_and_grads(params, x, labels, loss=loss)
+    trained, history = train(
+        params, x, labels, epochs=30, learning_rate=0.5, batch_size=8, loss=loss
+    )
+    end_cost, _ = loss_and_grads(trained, x, labels, loss=loss)
+    assert end_cost < 0.5 * start_cost
+    assert history["train_cost"][0] == pytest.approx(start_cost, rel=1e-12)
+    assert history["train_cost"][-1] == pytest.approx(end_cost, rel=1e-12)
+    assert history["train_accuracy"][-1] > 0.9
+
+
+def test_training_is_determined_by_the_seed():
+    x, labels = blobs()
+    params = init_params([4, 5, 3], np.random.default_rng(0))
+    first, history_first = train(params, x, labels, epochs=3, learning_rate=0.3, seed=7)
+    again, history_again = train(params, x, labels, epochs=3, learning_rate=0.3, seed=7)
+    other, _ = train(params, x, labels, epochs=3, learning_rate=0.3, seed=8)
+    for (w1, b1), (w2, b2) in zip(first, again, strict=True):
+        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_array_equal(b1, b2)
+    np.testing.assert_array_equal(history_first["train_cost"], history_again["train_cost"])
+    assert not np.array_equal(first[0][0], other[0][0])
+
+
+def test_full_batch_step_is_one_gradient_descent_step():
+    # With one batch holding every example, an epoch is exactly W - eta * dC/dW.
+    x, labels = blobs(n_per_class=5)
+    params = init_params([4, 5, 3], np.random.default_rng(0))
+    _, grads = loss_and_grads(params, x, labels)
+    trained, _ = train(params, x, labels, epochs=1, learning_rate=0.1, batch_size=len(labels))
+    for (w, b), (dw, db), (w1, b1) in zip(params, grads, trained, strict=True):
+        np.testing.assert_allclose(w1, w - 0.1 * dw, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(b1, b - 0.1 * db, rtol=1e-13, atol=1e-15)
+
+
+def test_train_does_not_modify_the_starting_parameters():
+    x, labels = blobs()
+    params = init_params([4, 3], np.random.default_rng(0))
+    saved = [w.copy() for w, _ in params]
+    train(params, x, labels, epochs=2, learning_rate=0.5)
+    for (w, _), w0 in zip(params, saved, strict=True):
+        np.testing.assert_array_equal(w, w0)
+
+
+def test_history_records_the_test_set_without_training_on_it():
+    x, labels = blobs()
+    x_test, labels_test = blobs(seed=1)
+    params = init_params([4, 3], np.random.default_rng(0))
+    with_test, history = train(
+        params, x, labels, epochs=4, learning_rate=0.5, x_test=x_test, labels_test=labels_test
+    )
+    without_test, _ = train(params, x, labels, epochs=4, learning_rate=0.5)
+    np.testing.assert_array_equal(with_test[0][0], without_test[0][0])
+    assert set(history) == {"epoch", "train_cost", "train_accuracy", "test_cost", "test_accuracy"}
+    assert all(values.shape == (5,) for values in history.values())
+    cost, share = evaluate(with_test, x_test, labels_test)
+    assert history["test_cost"][-1] == cost and history["test_accuracy"][-1] == share
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"epochs": 0, "learning_rate": 0.1}, "epochs"),
+        ({"epochs": 1, "learning_rate": -0.1}, "learning_rate"),
+        ({"epochs": 1, "learning_rate": float("nan")}, "learning_rate"),
+        ({"epochs": 1, "learning_rate": 0.1, "batch_size": 0}, "batch_size"),
+        ({"epochs": 1, "learning_rate": 0.1, "loss": "hinge"}, "loss"),
+        ({"epochs": 1, "learning_rate": 0.1, "x_test": np.zeros((2, 4))}, "both"),
+    ],
+)
+def test_train_rejects_bad_options(options, message):
+    x, labels = blobs()
+    params = init_params([4, 3], np.random.default_rng(0))
+    with pytest.raises(ValueError, match=message):
+        train(params, x, labels, **options)
+
+
+def test_train_rejects_labels_that_do_not_match_x():
+    x, labels = blobs()
+    params = init_params([4, 3], np.random.default_rng(0))
+    with pytest.raises(ValueError, match="one per example"):
+        train(params, x, labels[:-1], epochs=1, learning_rate=0.1)
+    with pytest.raises(ValueError, match=r"labels\[0\] = 3"):
+        train(params, x, labels + 3, epochs=1, learning_rate=0.1)
+
+
+def test_predict_is_the_argmax_of_the_logits():
+    x, _ = blobs()
+    params = init_params([4, 5, 3], np.random.default_rng(0))
+    np.testing.assert_array_equal(predict(params, x), np.argmax(forward(params, x), axis=1))
+
+
+def test_train_digits_model_is_deterministic_and_learns():
+    params, split = train_digits_model(seed=0, hidden=16, epochs=5)
+    again, _ = train_digits_model(seed=0, hidden=16, epochs=5)
+    assert [w.shape for w, _ in params] == [(64, 16), (16, 10)]
+    for (w1, b1), (w2, b2) in zip(params, again, strict=True):
+        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_array_equal(b1, b2)
+    # Ten classes: guessing scores 0.1; five epochs of training must do far better.
+    assert accuracy(forward(params, split.x_test), split.labels_test) > 0.85
+
+
+def test_train_digits_model_without_hidden_layer_is_logistic_regression():
+    params, _ = train_digits_model(seed=1, hidden=0, epochs=1)
+    assert [w.shape for w, _ in params] == [(64, 10)]
+
+
+def test_epochs_to_reach_finds_the_first_crossing():
+    history = {"train_accuracy": np.array([0.1, 0.5, 0.91, 0.85, 0.97]), "epoch": np.arange(5)}
+    assert epochs_to_reach(history, 0.9) == 2
+    assert epochs_to_reach(history, 0.95) == 4
+    assert epochs_to_reach(history, 0.1) == 0
+    assert epochs_to_reach(history, 0.99) is None
+    with pytest.raises(ValueError, match="test_accuracy"):
+        epochs_to_reach(history, 0.9, key="test_accuracy")
