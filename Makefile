@@ -14,7 +14,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 NB ?= chapters/*.ipynb
 
-.PHONY: book test venv lint pytest lab serve notebooks bench assignments clean help
+.PHONY: book test venv lint lab serve notebooks bench assignments clean help
 
 help:
 	@sed -n '1,12p' Makefile
@@ -30,7 +30,9 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 ## The website, built strictly: warnings (and nitpicky broken references) are errors.
-book: $(STAMP)
+## It needs the site's own web assets (vendor) and the student versions of the assignments,
+## which the Practice page offers as downloads.
+book: $(STAMP) vendor assignments-release
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
 	@echo
 	@echo "Website built. Open file://$(CURDIR)/_build/html/index.html"
@@ -38,16 +40,15 @@ book: $(STAMP)
 
 ## Web assets the site serves itself (MathJax, the ipywidgets HTML manager, RequireJS): pinned in
 ## web/package-lock.json, installed from npm (Node.js with npm is a prerequisite), copied into
-## web/static/vendor/ (never committed). Re-done when the lock file or the copy script changes.
+## web/static/npm/ (never committed). Re-done when the lock file or the copy script changes.
 NPM          ?= npm
-VENDOR_STAMP := web/static/vendor/VERSIONS.json
+VENDOR_STAMP := web/static/npm/VERSIONS.json
 .PHONY: vendor
 vendor: $(VENDOR_STAMP)
 $(VENDOR_STAMP): web/package.json web/package-lock.json scripts/vendor_assets.py | $(STAMP)
 	@command -v $(NPM) >/dev/null || { echo "npm not found: the website's web assets come from npm. Install Node.js with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
 	$(NPM) ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/vendor_assets.py
-book: vendor
 
 ## Every test. The book is built first because the browser test walks the built site.
 test: lint book
@@ -72,6 +73,20 @@ notebooks: $(STAMP)
 ## Speed and accuracy against scipy.special and one np.exp, as ratios.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_softmax.py
+	$(BIN)/python bench/bench_online.py
+
+## Assignments (nbgrader; assignments/README.md). Student versions -> assignments/release/
+## (the website links them, so `make book` needs them first); grading: A=<assignment> IN=<folder>
+## holding <student>/<assignment>.ipynb -> collect, autograde, grades.csv, feedback HTML.
+.PHONY: assignments-release assignments-grade
+assignments: assignments-release
+assignments-release: $(STAMP)
+	$(BIN)/python scripts/assignments.py release
+assignments-grade: $(STAMP)
+	@test -n "$(A)" -a -n "$(IN)" || { echo "usage: make assignments-grade A=softmax_and_cost IN=folder"; exit 2; }
+	$(BIN)/python scripts/assignments.py grade $(A) $(IN)
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis
+	rm -rf _build .pytest_cache .hypothesis test-output web/static/npm web/node_modules
+	rm -rf assignments/release assignments/gradebook.db assignments/downloaded assignments/submitted \
+	       assignments/autograded assignments/feedback assignments/grades.csv assignments/.nbgrader.log

@@ -38,13 +38,19 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.ClearHiddenTests.enforce_metadata = True
 
 # --- Autograding: time limits and crashed kernels --------------------------------------------
-# Per-cell limit in seconds. Every cell of the instructor solutions finishes in well under a
-# second; a cell that runs longer (an infinite loop) is interrupted, recorded as an error
-# (CellTimeoutError, no points for a test cell) and grading continues with the next cell.
-c.Execute.timeout = 5
+# Per-cell limit in seconds. Every cell of the instructor solutions takes well under a second
+# on an idle machine; the limit leaves room for a loaded one (a grader sharing its cores). A cell
+# that runs longer (an infinite loop) is interrupted, recorded as an error (CellTimeoutError, so
+# a test cell scores 0) and grading continues with the next cell.
+c.Execute.timeout = 10
 # Interrupt (SIGINT) a cell that times out instead of killing the kernel, so the cells after it
 # still run with the student's earlier definitions.
 c.Execute.interrupt_on_timeout = True
+# Output messages (IOPub) can lag behind the execute reply on a busy machine. Scores come from
+# the reply (an error reply becomes an error output, see nbgrader's Execute.on_cell_executed),
+# so a late output is waited for a while and then given up, instead of failing the submission.
+c.Execute.iopub_timeout = 10
+c.Execute.raise_on_iopub_timeout = False
 # Run the student's notebook exactly once: a retry would only run a crashing notebook again.
 c.Execute.execute_retries = 0
 
@@ -52,12 +58,13 @@ c.Execute.execute_retries = 0
 class ExecuteAsFarAsItGets(Execute):
     """nbgrader's Execute, except that a kernel death costs only the cells after it.
 
-    Stock nbgrader (0.9) lets ``DeadKernelError`` escape: the whole submission is discarded
+    Stock nbgrader (0.9.6) lets ``DeadKernelError`` escape: the whole submission is discarded
     ("Removing failed assignment") and ``nbgrader autograde`` exits non-zero. Here the cell
     during which the kernel died (``os._exit``, a segfault, the OOM killer) gets an error
     output, every later code cell gets a ``KernelDied`` error output without being run (so
     each later test cell scores 0, it cannot pass by having no output), and the cells before
-    keep the scores they earned.
+    keep the scores they earned. Any other failure of the kernel machinery during a cell (a
+    kernel that ignores the interrupt, a broken channel) is treated the same way.
     """
 
     def preprocess(self, nb, resources=None, km=None):
@@ -67,18 +74,25 @@ class ExecuteAsFarAsItGets(Execute):
     def preprocess_cell(self, cell, resources, index):
         if self._kernel_died_in is not None:
             if cell.cell_type == "code":
-                cell.outputs = [_kernel_died_output(f"not run: the kernel died in cell {self._kernel_died_in}")]
+                cell.outputs = [
+                    _kernel_died_output(f"not run: the kernel died in cell {self._kernel_died_in}")
+                ]
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._kernel_died_in = index
-            cell.outputs.append(_kernel_died_output("the kernel died while running this cell"))
-            return cell, resources
+            reason = "the kernel died while running this cell"
+        except Exception as error:  # noqa: BLE001 (any kernel failure ends this notebook's run)
+            reason = f"the kernel failed while running this cell ({type(error).__name__}: {error})"
+        self._kernel_died_in = index
+        cell.outputs.append(_kernel_died_output(reason))
+        return cell, resources
 
 
 def _kernel_died_output(message):
-    return new_output("error", ename="KernelDied", evalue=message, traceback=[f"KernelDied: {message}"])
+    return new_output(
+        "error", ename="KernelDied", evalue=message, traceback=[f"KernelDied: {message}"]
+    )
 
 
 class RestoreDeletedTests(OverwriteCells):
@@ -144,7 +158,9 @@ c.Autograde.autograde_preprocessors = [
 # zip_collect reads downloaded/<assignment>/archive/ (zip files and/or plain notebooks) laid out
 # as <student_id>/<notebook>.ipynb, e.g. downloaded/softmax_and_cost/archive/ada/
 # softmax_and_cost.ipynb, and copies each one to submitted/<student_id>/<assignment>/.
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[A-Za-z0-9_.-]+)/(?P<file_id>[A-Za-z0-9_]+\.ipynb)$"
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*/(?P<student_id>[A-Za-z0-9_.-]+)/(?P<file_id>[A-Za-z0-9_]+\.ipynb)$"
+)
 
 # --- Feedback and export ------------------------------------------------------------------------
 # nbgrader export writes grades.csv (one row per student and assignment) with the stock CSV plugin.

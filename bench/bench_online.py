@@ -13,8 +13,10 @@ What to expect, and why: the online form saves one read of the logits, which is 
 a fused GPU kernel where the loop body touches each logit once per pass and memory traffic is
 the cost (Milakov & Gimelshein 2018). numpy cannot fuse: inside each pass every operation
 (subtract, exp, sum, max, the merge) is its own sweep over the block, so "one pass" is still
-several sweeps, the exps (the same 2 per logit in both forms) dominate, and the merge adds work.
-So the online form is NOT faster here; the table says by how much.
+several sweeps, the exps (the same 2 per logit in both forms) are a large share, and the
+bookkeeping that keeps `lib.online` within 2 ulp (a TwoSum tree in every block, about ten sweeps
+where ``np.sum`` is one) adds work. So the online form is NOT faster here; the table says by how
+much.
 """
 
 from __future__ import annotations
@@ -95,7 +97,8 @@ def main() -> int:
         "\nreads/n and exps/n are per logit. A ratio above 1 means the first is slower. "
         "The online form reads each logit twice instead of three times, for the same 2 exps "
         "(plus one rescale per block), but in numpy every operation is a separate sweep, so the "
-        "saved read does not show as time."
+        "saved read does not show as time, and the TwoSum tree that buys 2-ulp accuracy costs "
+        "extra sweeps in every block."
     )
     return 0
 

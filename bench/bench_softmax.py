@@ -8,9 +8,10 @@ and dtype it times, in the same process:
   composition (``-log_softmax[label]`` averaged, ``(softmax - onehot) / n`` by indexing);
 * one ``np.exp`` over the same array (allocating its output, as the functions do).
 
-The machines this runs on are shared and noisy, so the measurements are paired: each round
-runs every candidate once, in a rotated order, and a ratio is the median over rounds of the
-per-round ratio. The table prints the median time of lib, the speed-up over scipy
+The machines this runs on are shared and noisy, so the measurements are CPU times
+(``time.process_time``: numpy's elementwise work is single-threaded) and they are paired: each
+round runs every candidate once, in a rotated order, and a ratio is the median over rounds of
+the per-round ratio. The table prints the median time of lib, the speed-up over scipy
 (scipy time / lib time, > 1 means lib is faster) and lib's time in units of one np.exp.
 
 Targets (issue #2): never slower than scipy; >= 1.3x faster for float64 softmax; softmax within
@@ -67,10 +68,11 @@ def candidates(logits, labels):
 
 
 def timed(function):
-    """Wall time of one call, in seconds."""
-    start = time.perf_counter()
+    """CPU time of one call, in seconds: on a shared machine, time spent waiting for a core
+    while other processes run is not the function's (wall time would count it)."""
+    start = time.process_time()
     function()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def measure(shape, dtype, budget, rng):

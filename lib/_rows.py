@@ -13,7 +13,9 @@ Nothing here changes a result by more than the order of a floating-point sum.
 
 import numpy as np
 
-BLOCK = 1 << 15  # elements per block: 256 KiB of float64, so a few temporaries fit in L2 cache
+from ._validation import as_float_array, check_out, normalize_axis
+
+BLOCK = 1 << 17  # elements per block: 1 MiB of float64, so a block's work stays in L2 cache
 SHORT = 16  # rows with at most this many classes are reduced column by column (see above)
 
 
@@ -29,6 +31,49 @@ def as_rows(array, axis):
         return moved.reshape(-1, moved.shape[-1], copy=False)
     except ValueError:
         return None
+
+
+def prepare(z, axis, out):
+    """Check the input; return (x, axis, out) with `out` allocated or checked.
+
+    If a user-supplied `out` overlaps `z` without being the same array (in-place is fine),
+    `z` is copied first, so that writing a block of `out` cannot change unread input.
+    """
+    x = as_float_array(z, "z")
+    axis = normalize_axis(x, axis, "z")
+    if out is None:
+        return x, axis, np.empty_like(x)
+    check_out(out, x.shape, x.dtype)
+    same = x.ctypes.data == out.ctypes.data and x.strides == out.strides
+    if not same and np.may_share_memory(x, out):
+        x = x.copy()
+    return x, axis, out
+
+
+def rows_of(array, axis):
+    """(rows, m) view of `array` with the classes along `axis`, or a copy if no view exists."""
+    rows = as_rows(array, axis)
+    if rows is None:
+        rows = np.ascontiguousarray(np.moveaxis(array, axis, -1)).reshape(-1, array.shape[axis])
+    return rows
+
+
+def slice_shape(array, axis):
+    """The shape of `array` without `axis`: one entry per slice."""
+    return array.shape[:axis] + array.shape[axis + 1 :]
+
+
+def write_rows(out, axis, fill):
+    """Call ``fill(out_rows)`` on a (rows, m) view of `out` (or a buffer copied into it)."""
+    out_rows = as_rows(out, axis)
+    if out_rows is not None:
+        fill(out_rows)
+        return out
+    moved = np.moveaxis(out, axis, -1)
+    buffer = np.empty((moved.size // moved.shape[-1], moved.shape[-1]), dtype=out.dtype)
+    fill(buffer)
+    moved[...] = buffer.reshape(moved.shape)
+    return out
 
 
 def row_blocks(num_rows, num_cols):
@@ -47,7 +92,7 @@ def column_chunks(num_cols):
 def row_max(block):
     """The maximum of each row of a 2-d block (nan if the row has a nan)."""
     if block.shape[1] > SHORT:
-        return np.max(block, axis=1)
+        return np.maximum.reduce(block, axis=1)  # not np.max: its Python wrapper costs µs
     best = block[:, 0].copy()
     for j in range(1, block.shape[1]):  # short rows: one vectorised pass per column is faster
         np.maximum(best, block[:, j], out=best)
@@ -55,24 +100,25 @@ def row_max(block):
 
 
 def row_argmax(block):
-    """The maximum of each row and the column of its first occurrence (nan wins, as in max)."""
-    if block.shape[1] > SHORT:
-        index = np.argmax(block, axis=1)
-        return block[np.arange(block.shape[0]), index], index
-    best = block[:, 0].copy()
-    index = np.zeros(block.shape[0], dtype=np.intp)
-    for j in range(1, block.shape[1]):  # short rows: one vectorised pass per column is faster
-        column = block[:, j]
-        np.copyto(index, j, where=column > best)  # strictly greater: a tie keeps the first
-        np.maximum(best, column, out=best)  # a nan propagates, so the row is flagged later
-    return best, index
+    """The maximum of each row and the column of its first occurrence (a nan counts as max)."""
+    index = np.argmax(block, axis=1)
+    return block[np.arange(block.shape[0]), index], index
 
 
 def row_sum(block):
-    """The sum of each row (pairwise summation for long rows, as np.sum does)."""
+    """The sum of each row: pairwise summation (as np.sum) for long rows, error ~ log2(m) u."""
     if block.shape[1] > SHORT:
-        return np.sum(block, axis=1)
+        return np.add.reduce(block, axis=1)  # np.sum without its Python wrapper
     return np.einsum("ij->i", block)  # short rows: einsum avoids np.sum's per-row overhead
+
+
+def row_sum_fast(block):
+    """The sum of each row with SIMD accumulators: 2-3x faster than pairwise for float32.
+
+    Its worst-case error is the (m - 1) u of any summation order (typically a few u); used
+    where the sum only normalises (softmax), not where its last bits are the answer.
+    """
+    return np.einsum("ij->i", block)
 
 
 def row_dot(left, right):

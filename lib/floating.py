@@ -369,13 +369,18 @@ def mp_logsumexp(z, dps=DEFAULT_DPS):
 
     Notes
     -----
-    mpmath's exponent range is unbounded, so there is no shift and no overflow: this is eq. (3)
-    evaluated as written. mpmath is imported here, not at module level.
+    mpmath's exponent range is unbounded, so there is no overflow. The result is formed as
+    :math:`a + \\operatorname{log1p}(s)` with :math:`a` the maximum and :math:`s` the sum of the
+    other terms :math:`e^{z_k - a}`: evaluated as ``log(sum)``, a tail below :math:`10^{-dps}`
+    would vanish even at high precision (``[0, -200]`` would give exactly 0). mpmath is imported
+    here, not at module level.
 
     Examples
     --------
     >>> float(mp_logsumexp([1000.0, 1000.0]))  # 1000 + log 2
     1000.6931471805599
+    >>> float(mp_logsumexp([0.0, -200.0]))  # log1p(e^-200), far below 10^-50
+    1.3838965267367376e-87
     """
     import mpmath
 
@@ -383,7 +388,11 @@ def mp_logsumexp(z, dps=DEFAULT_DPS):
     result = np.empty(rows.shape[0], dtype=object)
     with mpmath.workdps(dps):
         for i, row in enumerate(rows):
-            result[i] = mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(v)) for v in row))
+            values = [mpmath.mpf(v) for v in row]
+            k = max(range(len(values)), key=values.__getitem__)
+            a = values[k]
+            s = mpmath.fsum(mpmath.exp(v - a) for j, v in enumerate(values) if j != k)
+            result[i] = a + mpmath.log1p(s)
     return result.reshape(shape[:-1])
 
 

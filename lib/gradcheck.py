@@ -66,14 +66,15 @@ def numerical_gradient(f, x, eps=1e-6):
     grad = np.empty_like(point)
     for index in np.ndindex(point.shape):
         original = point[index]
-        point[index] = original + eps
+        with np.errstate(all="ignore"):  # at +-inf or max, the step is inf or 0: grad says so
+            plus, minus = original + eps, original - eps
+            step = plus - minus  # the step actually taken, after rounding
+        point[index] = plus
         f_plus = _scalar(f(view))
-        step = point[index]
-        point[index] = original - eps
+        point[index] = minus
         f_minus = _scalar(f(view))
-        step -= point[index]
         point[index] = original
-        with np.errstate(all="ignore"):  # an inf or nan from f shows up in grad, not as a warning
+        with np.errstate(all="ignore"):
             grad[index] = (f_plus - f_minus) / step
     return grad
 

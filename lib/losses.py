@@ -20,6 +20,7 @@ Conventions (slips S4 and S5 of the lecture):
 
 import numpy as np
 
+from ._rows import row_sum
 from ._validation import as_class_labels, as_float_array, check_num_classes
 from .softmax import _log_normalizer, log_softmax, softmax
 
@@ -170,7 +171,7 @@ def cross_entropy(logits, labels):
             if bad is not None:  # +inf or nan logits: use the limits that log_softmax defines
                 rows = np.flatnonzero(bad)
                 costs[rows] = -log_softmax(z[rows], axis=1)[np.arange(rows.size), targets[rows]]
-        return float(np.mean(costs))
+        return float(np.sum(costs / costs.size))  # not np.mean: a sum of n huge costs overflows
 
 
 def cross_entropy_grad(logits, labels):
@@ -218,7 +219,7 @@ def cross_entropy_grad(logits, labels):
         else:
             rows = np.arange(n)
             grad[rows, targets] = 0.0
-            grad[rows, targets] = -np.sum(grad, axis=1)  # = P_y - 1, without rounding P_y to 1
+            grad[rows, targets] = -row_sum(grad)  # = P_y - 1, without rounding P_y to 1
         grad /= n
     return grad.reshape(-1) if was_1d else grad
 

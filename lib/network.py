@@ -16,6 +16,9 @@ Two costs are available, both means over the ``n`` examples (the module's conven
   :math:`C = \\frac1n \\sum_i \\sum_j \\tfrac12 (\\delta_{y_i j} - P_{ij})^2`, eq. (1) put
   through softmax. Its gradient carries an extra factor of the softmax Jacobian, which is small
   when the network is confidently wrong: the slowdown that motivates the lecture.
+
+:func:`gradient_check` compares the backpropagated gradient of the whole model with central
+differences; :func:`params_to_vector` and :func:`vector_to_params` flatten the parameters for it.
 """
 
 from collections.abc import Sequence

@@ -11,7 +11,7 @@ Read top to bottom:
 Symbols follow the lecture: ``z`` are the logits of the last layer, ``P`` the probabilities and
 ``Q`` their normaliser. The classes lie along ``axis`` (the last one unless you say otherwise).
 
-The two ideas that make this module accurate, not only free of overflow:
+Three ideas make this module accurate, not only free of overflow:
 
 * Shift by the maximum ``a = max_j z_j``. Every shifted exponent ``z_j - a`` is <= 0, so no
   term overflows, and the largest term is exactly ``exp(0) = 1``, so the shifted sum is >= 1
@@ -20,6 +20,13 @@ The two ideas that make this module accurate, not only free of overflow:
   of the maximum), ``log Q = a + log1p(s)``. Adding the 1 first and taking ``log`` rounds
   ``log(1 + s)`` to 0 whenever ``s`` is below the float64 epsilon, which throws away the whole
   answer for a confident prediction (slip S9 of the lecture).
+* Account for the rounding of ``z_j - a``. It is tiny in absolute terms, but ``exp`` turns it
+  into a relative error of up to ``|z_j - a|`` units in the term, which is what ``s`` is made
+  of when one class dominates. Where that could matter, the exact rounding error is recovered
+  (Knuth's TwoSum) and added back.
+
+The private helpers below the public functions show how; they work on cache-sized blocks of
+rows, for speed (see bench/README.md), which changes nothing in the math.
 
 Non-finite input has a meaning here: a logit of -inf is a class that is impossible (its
 probability is exactly 0); classes at +inf share the probability equally (the limit); a nan
@@ -27,10 +34,27 @@ makes its own slice nan and no other; a slice in which every logit is -inf has n
 class and raises `ValueError`. No function in this module lets a numpy RuntimeWarning escape.
 """
 
+import functools
+import math
+
 import numpy as np
 
-from ._rows import BLOCK, as_rows, column_chunks, row_argmax, row_blocks, row_dot, row_max, row_sum
-from ._validation import as_float_array, check_out, normalize_axis
+from ._rows import (
+    BLOCK,
+    SHORT,
+    column_chunks,
+    prepare,
+    row_argmax,
+    row_blocks,
+    row_dot,
+    row_max,
+    row_sum,
+    row_sum_fast,
+    rows_of,
+    slice_shape,
+    write_rows,
+)
+from ._validation import as_float_array, normalize_axis
 
 __all__ = ["softmax_naive", "softmax", "logsumexp", "log_softmax", "softmax_jacobian"]
 
@@ -80,88 +104,6 @@ def softmax_naive(z, axis=-1):
         return numerators / np.sum(numerators, axis=axis, keepdims=True)
 
 
-def _slice_name(row, lead_shape, axis):
-    """Name row `row` of the (rows, m) view as numpy indexing of z, e.g. ``z[2, :]``."""
-    if not lead_shape:
-        return "z"
-    position = [str(int(i)) for i in np.unravel_index(row, lead_shape)]
-    position.insert(axis, ":")
-    return f"z[{', '.join(position)}]"
-
-
-def _flag_nonfinite(max_z, rows, lead_shape, axis):
-    """Mask of the rows whose maximum is nan or +inf (None if all are finite).
-
-    A row whose maximum is -inf has every logit at -inf: no class is possible, so this raises
-    ValueError naming the slice. `rows` is the slice of row numbers that `max_z` covers.
-    """
-    finite = np.isfinite(max_z)
-    if finite.all():
-        return None
-    impossible = np.flatnonzero(max_z == -np.inf)
-    if impossible.size:
-        name = _slice_name(rows.start + int(impossible[0]), lead_shape, axis)
-        raise ValueError(f"every logit of {name} is -inf: no class is possible")
-    return ~finite
-
-
-def _limit(rows, max_z, log):
-    """Softmax (or log-softmax) of rows whose maximum is +inf or nan: the limit.
-
-    Classes at +inf share the probability equally, every other class gets 0 (log: -inf);
-    a row that contains nan is all nan.
-    """
-    at_inf = rows == np.inf
-    count = np.sum(at_inf, axis=1, keepdims=True)
-    with np.errstate(all="ignore"):  # a nan row has count 0; it is overwritten below
-        limit = np.where(at_inf, -np.log(count), -np.inf) if log else at_inf / count
-    limit[np.isnan(max_z)] = np.nan
-    return limit
-
-
-def _prepare(z, axis, out):
-    """Check the input; return (x, axis, out) with `out` allocated or checked.
-
-    If a user-supplied `out` overlaps `z` without being the same array (in-place is fine),
-    `z` is copied first, so that writing a block of `out` cannot change unread input.
-    """
-    x = as_float_array(z, "z")
-    axis = normalize_axis(x, axis, "z")
-    if out is None:
-        return x, axis, np.empty_like(x)
-    check_out(out, x.shape, x.dtype)
-    same = x.ctypes.data == out.ctypes.data and x.strides == out.strides
-    if not same and np.may_share_memory(x, out):
-        x = x.copy()
-    return x, axis, out
-
-
-def _rows_of(array, axis):
-    """(rows, m) view of `array` with the classes along `axis`, or a copy if no view exists."""
-    rows = as_rows(array, axis)
-    if rows is None:
-        rows = np.ascontiguousarray(np.moveaxis(array, axis, -1)).reshape(-1, array.shape[axis])
-    return rows
-
-
-def _slice_shape(array, axis):
-    """The shape of `array` without `axis`: one entry per slice."""
-    return array.shape[:axis] + array.shape[axis + 1 :]
-
-
-def _write_rows(out, axis, fill):
-    """Call ``fill(out_rows)`` on a (rows, m) view of `out` (or a buffer copied into it)."""
-    out_rows = as_rows(out, axis)
-    if out_rows is not None:
-        fill(out_rows)
-        return out
-    moved = np.moveaxis(out, axis, -1)
-    buffer = np.empty((moved.size // moved.shape[-1], moved.shape[-1]), dtype=out.dtype)
-    fill(buffer)
-    moved[...] = buffer.reshape(moved.shape)
-    return out
-
-
 def softmax(z, axis=-1, *, out=None):
     """Softmax probabilities computed with the shift of eq. (14), so nothing overflows.
 
@@ -199,10 +141,17 @@ def softmax(z, axis=-1, *, out=None):
 
     Every exponent is :math:`\\le 0`, so no term overflows, and the largest term is exactly
     1, so the denominator lies in :math:`[1, m]`. Terms whose exponent is below about -745
-    underflow to 0, which is the correctly rounded probability anyway. The probabilities are
-    formed by dividing by the sum, never as ``exp(z - logsumexp(z))``: the rounding error of
-    ``logsumexp`` (about :math:`\\epsilon |a|`) would be multiplied by ``exp`` into a relative
-    error of :math:`\\epsilon |a|` in every probability.
+    underflow to 0, which is the correctly rounded probability anyway. Eq. (13) holds for
+    every :math:`r`, and :math:`r = 0` is just as safe when
+    :math:`0 \\le a \\le \\ln(\\text{largest float}) - \\ln m - 1`: then no term and no sum
+    overflows, and the sum is :math:`\\ge 1`. In that common case the subtraction is skipped,
+    which saves a pass over the data and one rounding.
+
+    The probabilities are formed by dividing by the sum (as one multiplication by
+    :math:`1/Q`), never as ``exp(z - logsumexp(z))``: the rounding error of ``logsumexp``
+    (about :math:`\\epsilon |a|`) would become a relative error of :math:`\\epsilon |a|` in
+    every probability. Rounding :math:`z_j - a` costs the small probabilities a relative error
+    of up to :math:`|z_j - a|` units; use `log_softmax` when those matter.
 
     Non-finite logits: -inf is an impossible class (P = 0 exactly); classes at +inf share the
     probability equally; a nan makes its own slice nan.
@@ -219,110 +168,16 @@ def softmax(z, axis=-1, *, out=None):
     array([[1. , 0. ],
            [0.5, 0.5]])
     """
-    x, axis, out = _prepare(z, axis, out)
-    x_rows = _rows_of(x, axis)
-    lead_shape = _slice_shape(x, axis)
+    x, axis, out = prepare(z, axis, out)
+    x_rows = rows_of(x, axis)
+    lead_shape = slice_shape(x, axis)
 
     def fill(out_rows):
         for rows in row_blocks(*x_rows.shape):
             _softmax_block(x_rows[rows], out_rows[rows], rows, lead_shape, axis)
 
     with np.errstate(all="ignore"):  # z - a may overflow to -inf, which exp maps to 0: harmless
-        return _write_rows(out, axis, fill)
-
-
-def _softmax_block(block, out_block, rows, lead_shape, axis):
-    """Softmax of the rows of a 2-d block, written to `out_block` (which may be `block`)."""
-    max_z = row_max(block)
-    bad = _flag_nonfinite(max_z, rows, lead_shape, axis)
-    limit = None if bad is None else _limit(block[bad], max_z[bad], log=False)
-    total = 0.0
-    shift = max_z[:, np.newaxis]
-    for cols in column_chunks(block.shape[1]):  # long rows: chunks that stay in cache
-        chunk = out_block[:, cols]
-        np.subtract(block[:, cols], shift, out=chunk)
-        np.exp(chunk, out=chunk)  # every exponent <= 0 and the largest term is exactly 1
-        total = total + row_sum(chunk)
-    np.divide(out_block, total[:, np.newaxis], out=out_block)
-    if bad is not None:
-        out_block[bad] = limit
-
-
-def _subtraction_error(x, a, shifted, scratch, error):
-    """Write into `error` the rounding error of ``shifted = fl(x - a)``: exactly x - a - shifted.
-
-    Knuth's TwoSum, an error-free transformation in five more operations; `scratch` is a
-    work array. Without it, ``exp(z_j - a)`` of a term 700 below the maximum carries the
-    rounding error of the subtraction (up to 700 ulp of the result of log_softmax).
-    """
-    np.subtract(shifted, x, out=scratch)  # the part of `shifted` that came from -a
-    np.subtract(shifted, scratch, out=error)  # ... and the part that came from x
-    np.subtract(x, error, out=error)  # what x lost
-    np.add(scratch, a, out=scratch)  # what -a lost
-    np.subtract(error, scratch, out=error)
-
-
-def _log_normalizer(x_rows, lead_shape=(), axis=0, log_probs=None):
-    """For every row: the maximum ``a`` and ``L = log1p(s) = log Q - a``; see the module notes.
-
-    Returns (max_z, log_norm, bad): arrays of shape (rows,) in the working dtype (float64 for
-    float32 input, whose exponentials are summed in float64) and the mask of rows whose maximum
-    is +inf or nan (None if there are none). If `log_probs` (rows, m) is given, the
-    log-probabilities ``(z - a) - L`` are written into it (it may be `x_rows` itself).
-    """
-    num_rows, num_cols = x_rows.shape
-    widen = x_rows.dtype == np.float32  # float32: every step in float64, so no TwoSum needed
-    work_dtype = np.float64 if widen else x_rows.dtype
-    size = min(BLOCK, num_rows * num_cols)
-    shifted_buffer, terms_buffer, error_buffer = (np.empty(size, work_dtype) for _ in range(3))
-    max_all = np.empty(num_rows, work_dtype)
-    log_norm_all = np.empty(num_rows, work_dtype)
-    bad_all = None
-    for rows in row_blocks(num_rows, num_cols):
-        block = x_rows[rows]
-        n_block = block.shape[0]
-        max_z, top = row_argmax(block)  # top: the one maximal class left out of the sum
-        bad = _flag_nonfinite(max_z, rows, lead_shape, axis)
-        shift = max_z.astype(work_dtype)[:, np.newaxis]
-        total = np.zeros(n_block, work_dtype)
-        for cols in column_chunks(num_cols):
-            x_chunk = block[:, cols]
-            shape = x_chunk.shape
-            shifted = shifted_buffer[: x_chunk.size].reshape(shape)
-            terms = terms_buffer[: x_chunk.size].reshape(shape)
-            np.subtract(x_chunk, shift, out=shifted)
-            if not widen:
-                error = error_buffer[: x_chunk.size].reshape(shape)
-                _subtraction_error(x_chunk, shift, shifted, terms, error)
-            np.exp(shifted, out=terms)
-            local = top - cols.start
-            inside = np.flatnonzero((local >= 0) & (local < shape[1]))
-            terms[inside, local[inside]] = 0.0  # leave out the exact 1 of the maximum
-            total += row_sum(terms)
-            if not widen:  # exp(d + e) = exp(d) (1 + e) to first order in the tiny e
-                correction = row_dot(terms, error)
-                broken = ~np.isfinite(correction)  # a -inf logit: 0 * nan; that term is 0
-                if broken.any():
-                    safe_error = np.nan_to_num(error[broken], nan=0.0, posinf=0.0, neginf=0.0)
-                    correction[broken] = row_dot(terms[broken], safe_error)
-                total += correction
-        log_norm = np.log1p(total)
-        max_all[rows] = max_z
-        log_norm_all[rows] = log_norm
-        if bad is not None:
-            bad_all = np.zeros(num_rows, dtype=bool) if bad_all is None else bad_all
-            bad_all[rows] = bad
-        if log_probs is not None:
-            limit = None if bad is None else _limit(block[bad], max_z[bad], log=True)
-            out_block = log_probs[rows]
-            for cols in column_chunks(num_cols):  # (z - a) - L, rounded once
-                shifted = shifted_buffer[: n_block * (cols.stop - cols.start)]
-                shifted = shifted.reshape(n_block, -1)
-                np.subtract(block[:, cols], shift, out=shifted)
-                np.subtract(shifted, log_norm[:, np.newaxis], out=out_block[:, cols])
-            if bad is not None:
-                out_block[bad] = limit
-    return max_all, log_norm_all, bad_all
+        return write_rows(out, axis, fill)
 
 
 def logsumexp(z, axis=-1, keepdims=False):
@@ -356,9 +211,11 @@ def logsumexp(z, axis=-1, keepdims=False):
 
     where :math:`\\max_j z_j \\le \\log Q \\le \\max_j z_j + \\log m`. The exact 1 of the
     maximal term is kept out of the sum: ``log(1 + s)`` would round to 0 for any
-    :math:`s < 2^{-53}`, while ``log1p(s)`` is accurate to the last bit. The result is within
-    2 ulp of the exact value (measured against mpmath) whenever the sum does not cancel, that
-    is, unless the maximum is negative and ``log Q`` is much closer to 0 than it is.
+    :math:`s < 2^{-53}`, while ``log1p(s)`` is accurate to the last bit. Where the rounding
+    of :math:`z_j - a` could cost more than half an ulp, it is added back (see `log_softmax`).
+    The result is within 2 ulp of the exact value (tests/test_accuracy.py, against mpmath)
+    times the condition number :math:`\\sum_j P_j |z_j| / |\\log Q|`, which is 1 unless the
+    maximum is negative and :math:`\\log Q` is much closer to 0 than it is.
 
     Examples
     --------
@@ -373,10 +230,10 @@ def logsumexp(z, axis=-1, keepdims=False):
     """
     x = as_float_array(z, "z")
     axis = normalize_axis(x, axis, "z")
-    x_rows = _rows_of(x, axis)
-    lead_shape = _slice_shape(x, axis)
+    x_rows = rows_of(x, axis)
+    lead_shape = slice_shape(x, axis)
     with np.errstate(all="ignore"):  # z - a may overflow to -inf, which exp maps to 0: harmless
-        max_z, log_norm, bad = _log_normalizer(x_rows, lead_shape, axis)
+        max_z, log_norm, bad = _log_normalizer(x_rows, lead_shape, axis, for_logsumexp=True)
         log_q = max_z + log_norm
         if bad is not None:
             log_q[bad] = max_z[bad]  # +inf stays +inf, nan stays nan
@@ -417,10 +274,22 @@ def log_softmax(z, axis=-1, *, out=None):
     .. math:: \\log P_j = (z_j - a) - \\operatorname{log1p}(s).
 
     Both terms are :math:`\\le 0`, so they never cancel, and each entry has a small relative
-    error (within 10 ulp, measured against mpmath). For the most probable class this is
-    :math:`-\\operatorname{log1p}(s)`, which stays accurate when :math:`P_k` rounds to 1; the
-    usual ``z - a - log(sum(exp(z - a)))`` returns exactly 0 there, so the cost
+    error (within 10 ulp, tests/test_accuracy.py, against mpmath). For the most probable class
+    this is :math:`-\\operatorname{log1p}(s)`, which stays accurate when :math:`P_k` rounds to
+    1; the usual ``z - a - log(sum(exp(z - a)))`` returns exactly 0 there, so the cost
     :math:`C_i = -\\log P_{y_i}` of a confident, correct prediction would vanish.
+
+    That case needs one more step. When one class dominates, :math:`s` is made of terms
+    :math:`e^{z_j - a}` with :math:`z_j - a` far below 0, and rounding :math:`z_j - a` (by up
+    to :math:`u |z_j - a|`, :math:`u = 2^{-53}`) changes each term by that much *relatively*:
+    up to 700 ulp at :math:`z_j - a = -700`. With :math:`d_j` the rounded difference and
+    :math:`e_j` its rounding error, recovered exactly by Knuth's TwoSum,
+    :math:`e^{d_j + e_j} = e^{d_j}(1 + e_j)` to first order, so
+    :math:`s = \\sum_{j \\ne k} e^{d_j} + \\sum_{j \\ne k} e^{d_j} e_j`. The second sum costs
+    five more passes over the data, so it is only computed where it could matter: it moves
+    :math:`\\log(1 + s)` by at most :math:`u B / (1 + s)` with :math:`B = -\\sum_j e^{d_j} d_j`,
+    and :math:`B / (1 + s) = H - \\log(1 + s) \\le \\ln m - \\log(1 + s)`, where :math:`H` is
+    the entropy of :math:`P`. That bound clears most rows for free.
 
     Examples
     --------
@@ -431,15 +300,15 @@ def log_softmax(z, axis=-1, *, out=None):
     >>> log_softmax(z)  # the true value, -exp(-40) to first order
     array([-4.24835426e-18, -4.00000000e+01])
     """
-    x, axis, out = _prepare(z, axis, out)
-    x_rows = _rows_of(x, axis)
-    lead_shape = _slice_shape(x, axis)
+    x, axis, out = prepare(z, axis, out)
+    x_rows = rows_of(x, axis)
+    lead_shape = slice_shape(x, axis)
 
     def fill(out_rows):
         _log_normalizer(x_rows, lead_shape, axis, log_probs=out_rows)
 
     with np.errstate(all="ignore"):  # z - a may overflow to -inf: the exact value is below -max
-        return _write_rows(out, axis, fill)
+        return write_rows(out, axis, fill)
 
 
 def softmax_jacobian(z):
@@ -484,4 +353,265 @@ def softmax_jacobian(z):
             f"softmax_jacobian takes the logits of one example, shape (m,); got {x.shape}"
         )
     probs = softmax(x)
-    return np.diag(probs) - np.outer(probs, probs)
+    with np.errstate(all="ignore"):  # products of tiny probabilities underflow to 0: correct
+        return np.diag(probs) - np.outer(probs, probs)
+
+
+# --- softmax: the shift, and when it can be skipped ---
+
+
+def _softmax_block(block, out_block, rows, lead_shape, axis):
+    """Softmax of the rows of a 2-d block, written to `out_block` (which may be `block`)."""
+    max_z = row_max(block)
+    lowest, highest = np.minimum.reduce(max_z), np.maximum.reduce(max_z)  # nan if any is nan
+    bad = (
+        None
+        if -np.inf < lowest and highest < np.inf
+        else _flag_nonfinite(max_z, rows, lead_shape, axis)
+    )
+    limit = None if bad is None else _limit(block[bad], max_z[bad], log=False)
+    # Eq. (13) holds for every r. r = -max z is always safe. r = 0 is safe too when every
+    # 0 <= max z <= ln(largest float) - ln(m) - 1: no exp overflows, their sum does not, and
+    # it is >= 1, so nothing that matters underflows. Then the subtraction is skipped: it would
+    # cost one more pass over the data (and one more rounding).
+    num_classes = block.shape[1]
+    highest_safe = _ln_largest(block.dtype) - math.log(num_classes) - 1
+    shift = None if 0 <= lowest and highest <= highest_safe else max_z[:, np.newaxis]
+    total = 0.0
+    for cols in column_chunks(num_classes):  # long rows: chunks that stay in cache
+        chunk = out_block[:, cols]
+        if shift is None:
+            np.exp(block[:, cols], out=chunk)
+        else:
+            np.subtract(block[:, cols], shift, out=chunk)
+            np.exp(chunk, out=chunk)  # every exponent <= 0 and the largest term is exactly 1
+        total = total + row_sum_fast(chunk)
+    # one multiplication by 1/Q instead of m divisions: 3x faster, and at most 1 ulp more error
+    np.multiply(out_block, (1 / total)[:, np.newaxis], out=out_block)
+    if bad is not None:
+        out_block[bad] = limit
+
+
+@functools.cache
+def _ln_largest(dtype):
+    """ln of the largest finite float of `dtype`: exp overflows above it (709.78 for float64)."""
+    return float(np.log(np.finfo(dtype).max))
+
+
+# --- log Q = a + log1p(s), with the rounding of z - a accounted for ---
+
+
+def _log_normalizer(x_rows, lead_shape=(), axis=0, log_probs=None, for_logsumexp=False):
+    """For every row: the maximum ``a`` and ``L = log1p(s) = log Q - a``; see `log_softmax`.
+
+    Returns (max_z, log_norm, bad): arrays of shape (rows,) and the mask of rows whose maximum
+    is +inf or nan (None if there are none). If `log_probs` (rows, m) is given, the
+    log-probabilities ``(z - a) - L`` are written into it (it may be `x_rows` itself).
+    """
+    num_rows, num_cols = x_rows.shape
+    largest_chunk = min(BLOCK, num_cols) * min(num_rows, max(1, BLOCK // num_cols))
+    buffers = _Buffers(largest_chunk, x_rows.dtype)
+    fix_buffers = _Buffers(largest_chunk, x_rows.dtype)  # keeps `buffers` intact for the output
+    max_all = np.empty(num_rows, x_rows.dtype)
+    log_norm_all = np.empty(num_rows, x_rows.dtype)
+    bad_all = None
+    for rows in row_blocks(num_rows, num_cols):
+        block = x_rows[rows]
+        if num_cols > SHORT:
+            max_z, top = row_argmax(block)  # top: the one maximal class left out of the sum
+        else:
+            max_z, top = row_max(block), None  # short rows: a mask does it (_exp_below_max)
+        bad = _flag_nonfinite(max_z, rows, lead_shape, axis)
+        limit = None if bad is None or log_probs is None else _limit(block[bad], max_z[bad], True)
+        shift = max_z[:, np.newaxis]
+        total, spread, shifted = _sum_terms(block, shift, top, buffers)
+        log_norm = np.log1p(total)
+        # The differences z_j - a are rounded. Where that could cost more than 4u of L
+        # (log_softmax; u/2 of a + L for logsumexp), add the exact correction. Typical rows
+        # skip it; a dominant class with close rivals needs it.
+        tolerance = np.abs(max_z + log_norm) / 2 if for_logsumexp else 4 * log_norm
+        fix = _needs_correction(total, log_norm, tolerance, num_cols, spread)
+        if bad is not None:
+            fix = fix[~bad[fix]]
+        if fix.size:
+            fix_top = None if top is None else top[fix]
+            total[fix] += _rounding_correction(block[fix], shift[fix], fix_top, fix_buffers)
+            log_norm[fix] = np.log1p(total[fix])
+        max_all[rows] = max_z
+        log_norm_all[rows] = log_norm
+        if bad is not None:
+            bad_all = np.zeros(num_rows, dtype=bool) if bad_all is None else bad_all
+            bad_all[rows] = bad
+        if log_probs is not None:
+            out_block = log_probs[rows]
+            if shifted is not None:  # z - a is still in the work array: one pass
+                np.subtract(shifted, log_norm[:, np.newaxis], out=out_block)
+            else:  # long rows: (z - a) - L again, chunk by chunk
+                for cols in column_chunks(num_cols):
+                    chunk = out_block[:, cols]
+                    np.subtract(block[:, cols], shift, out=chunk)
+                    np.subtract(chunk, log_norm[:, np.newaxis], out=chunk)
+            if bad is not None:
+                out_block[bad] = limit
+    return max_all, log_norm_all, bad_all
+
+
+class _Buffers:
+    """Work arrays of `size` elements, made on first use and reused for every chunk of a call."""
+
+    def __init__(self, size, dtype):
+        self.size, self.dtype, self.flat = size, dtype, {}
+
+    def view(self, name, shape):
+        """Work array `name` ("below" is boolean) as an array of `shape`."""
+        if name not in self.flat:
+            self.flat[name] = np.empty(self.size, bool if name == "below" else self.dtype)
+        return self.flat[name][: shape[0] * shape[1]].reshape(shape)
+
+
+def _sum_terms(block, shift, top, buffers):
+    """Per row: s = sum of exp(z_j - a) over every j but one maximal index (see `log_softmax`).
+
+    Returns (s, spread, shifted): ``spread(rows)`` gives B = -sum_j exp(z_j - a) (z_j - a) for
+    those rows, which `_needs_correction` asks for only where its free bound does not settle
+    it; `shifted` is z - a, still in a work array, if the rows fit in one chunk (else None).
+    """
+    rows, num_cols = block.shape
+    total = np.zeros(rows, block.dtype)
+    weighted = np.zeros(rows, block.dtype)
+    maxima = 0
+    for cols in column_chunks(num_cols):  # long rows: chunks that stay in cache
+        terms, shifted, n_max = _exp_below_max(block, cols, shift, top, buffers)
+        total += row_sum(terms)
+        maxima += n_max
+        if num_cols > BLOCK:  # several chunks: B now, while the terms are at hand
+            weighted -= row_dot(terms, shifted)
+    if maxima != rows:  # a tie for the maximum: the other tied classes count 1 each
+        total += np.count_nonzero(block == shift, axis=1) - 1
+    if num_cols > BLOCK:
+        return total, lambda suspect: weighted[suspect], None
+
+    def spread(suspect):  # one chunk: the terms are still in the work arrays
+        if 8 * suspect.size > rows:  # many rows: all of them, rather than copy out a subset
+            return -row_dot(terms, shifted)[suspect]
+        return -row_dot(terms[suspect], shifted[suspect])
+
+    return total, spread, shifted
+
+
+def _exp_below_max(block, cols, shift, top, buffers):
+    """exp(z - a) of a chunk with the maximal entry left out; returns (terms, shifted, n_out).
+
+    Long rows leave out column `top` of each row (one argmax per row). Short rows use a mask
+    instead (numpy's argmax pays a per-row overhead): an entry equal to the maximum has
+    z - a == 0 exactly (a difference of floats is 0 only if they are equal), so the mask
+    z - a < 0 leaves out every tied maximum, and n_out counts how many that was.
+    """
+    x_chunk = block[:, cols]
+    terms = buffers.view("terms", x_chunk.shape)
+    shifted = buffers.view("shifted", x_chunk.shape)
+    np.subtract(x_chunk, shift, out=shifted)
+    np.exp(shifted, out=terms)
+    if top is None:
+        below = buffers.view("below", x_chunk.shape)
+        np.less(shifted, 0, out=below)
+        np.multiply(terms, below, out=terms)  # leave out the exact 1 of every maximal entry
+        return terms, shifted, below.size - np.count_nonzero(below)
+    if cols.start == 0 and cols.stop == block.shape[1]:  # the whole row: every maximum is here
+        terms[np.arange(top.size), top] = 0.0  # leave out the exact 1 of the maximum
+        return terms, shifted, top.size
+    local = top - cols.start
+    inside = np.flatnonzero((local >= 0) & (local < x_chunk.shape[1]))
+    terms[inside, local[inside]] = 0.0
+    return terms, shifted, inside.size
+
+
+def _needs_correction(total, log_norm, tolerance, num_classes, spread):
+    """Indices of the rows where rounding z_j - a might move L by more than `tolerance` u.
+
+    Rounding z_j - a (an error of at most u |z_j - a|) moves s by at most u B, where
+    B = -sum_j exp(z_j - a) (z_j - a), so it moves L by at most u B / (1 + s). With q the
+    distribution exp(z_j - a) / (1 + s), B / (1 + s) = H(q) - L <= ln(m) - L (H its entropy):
+    a free bound that clears most rows. The rest are checked with B itself.
+    """
+    suspect = np.flatnonzero(~(math.log(num_classes) - log_norm <= tolerance))
+    if suspect.size:
+        weighted = spread(suspect)  # nan where a -inf logit gives 0 * -inf: then correct
+        suspect = suspect[~(weighted <= tolerance[suspect] * (1 + total[suspect]))]
+    return suspect
+
+
+def _rounding_correction(block, shift, top, buffers):
+    """Per row: sum_j exp(z_j - a) e_j, where e_j is the rounding error of z_j - a (TwoSum).
+
+    exp(d + e) = exp(d) (1 + e) to first order in the tiny e, so adding this to s makes it
+    the sum of the exponentials of the exact differences.
+    """
+    correction = np.zeros(block.shape[0], block.dtype)
+    for cols in column_chunks(block.shape[1]):
+        terms, shifted, _ = _exp_below_max(block, cols, shift, top, buffers)
+        scratch = buffers.view("scratch", shifted.shape)
+        error = buffers.view("error", shifted.shape)
+        _subtraction_error(block[:, cols], shift, shifted, scratch, error)
+        part = row_dot(terms, error)
+        broken = np.flatnonzero(~np.isfinite(part))  # a -inf logit: its term 0 times nan
+        if broken.size:
+            error = np.nan_to_num(error[broken], nan=0.0, posinf=0.0, neginf=0.0)
+            part[broken] = row_dot(terms[broken], error)
+        correction += part
+    return correction
+
+
+def _subtraction_error(x, a, shifted, scratch, error):
+    """Write into `error` the rounding error of ``shifted = fl(x - a)``: exactly x - a - shifted.
+
+    Knuth's TwoSum, an error-free transformation in five more operations; `scratch` is a
+    work array of the same shape.
+    """
+    np.subtract(shifted, x, out=scratch)  # the part of `shifted` that came from -a
+    np.subtract(shifted, scratch, out=error)  # ... and the part that came from x
+    np.subtract(x, error, out=error)  # what x lost
+    np.add(scratch, a, out=scratch)  # what -a lost
+    np.subtract(error, scratch, out=error)
+
+
+# --- non-finite logits: impossible classes, limits, nan ---
+
+
+def _flag_nonfinite(max_z, rows, lead_shape, axis):
+    """Mask of the rows whose maximum is nan or +inf (None if all are finite).
+
+    A row whose maximum is -inf has every logit at -inf: no class is possible, so this raises
+    ValueError naming the slice. `rows` is the slice of row numbers that `max_z` covers.
+    """
+    finite = np.isfinite(max_z)
+    if finite.all():
+        return None
+    impossible = np.flatnonzero(max_z == -np.inf)
+    if impossible.size:
+        name = _slice_name(rows.start + int(impossible[0]), lead_shape, axis)
+        raise ValueError(f"every logit of {name} is -inf: no class is possible")
+    return ~finite
+
+
+def _slice_name(row, lead_shape, axis):
+    """Name row `row` of the (rows, m) view as numpy indexing of z, e.g. ``z[2, :]``."""
+    if not lead_shape:
+        return "z"
+    position = [str(int(i)) for i in np.unravel_index(row, lead_shape)]
+    position.insert(axis, ":")
+    return f"z[{', '.join(position)}]"
+
+
+def _limit(rows, max_z, log):
+    """Softmax (or log-softmax) of rows whose maximum is +inf or nan: the limit.
+
+    Classes at +inf share the probability equally, every other class gets 0 (log: -inf);
+    a row that contains nan is all nan.
+    """
+    at_inf = rows == np.inf
+    count = np.sum(at_inf, axis=1, keepdims=True)
+    with np.errstate(all="ignore"):  # a nan row has count 0; it is overwritten below
+        limit = np.where(at_inf, -np.log(count), -np.inf) if log else at_inf / count
+    limit[np.isnan(max_z)] = np.nan
+    return limit

@@ -244,7 +244,9 @@ def _make_progress_bar(epochs, description):
     import ipywidgets  # only here: the library itself needs numpy alone
     from IPython.display import display
 
-    bar = ipywidgets.IntProgress(value=0, min=0, max=epochs, description=description)
+    bar = ipywidgets.IntProgress(
+        value=0, min=0, max=epochs, description=description, style={"description_width": "initial"}
+    )
     display(bar)
     return bar
 

@@ -194,7 +194,7 @@ class SoftmaxExplorer:
     readout : ipywidgets.HTML
         The probabilities as numbers.
     status : ipywidgets.HTML
-        `diagnose`'s verdict for the current settings.
+        `diagnose`'s verdict for the current settings, in bold when it starts with "broken".
     widget : ipywidgets.VBox
         Everything, laid out; what is displayed.
     probs : ndarray, shape (m,)
@@ -345,11 +345,15 @@ class SoftmaxExplorer:
         for bar, p in zip(self.bars, self.probs, strict=True):
             bar.value = float(p) if np.isfinite(p) else 0.0
             bar.bar_style = "danger" if np.isnan(p) else ""
-        cells = "".join(f"<td>P_{j} = {float(p):.4g}</td>" for j, p in enumerate(self.probs))
+        cells = "".join(
+            f'<td style="padding-right: 1.5em">P_{j} = {float(p):.4g}</td>'
+            for j, p in enumerate(self.probs)
+        )
         self.readout.value = f"<table><tr>{cells}</tr></table>"
         verdict = diagnose(z, t, dtype=self.dtype.value, formula=self.formula.value)
-        color = "green" if verdict.startswith("ok") else "red"
-        self.status.value = f'<span style="color:{color}">{verdict}</span>'
+        # No colour: the page's own text colour stays readable in the light and the dark theme;
+        # a breakdown is marked in bold instead (and its bars turn red).
+        self.status.value = verdict if verdict.startswith("ok") else f"<b>{verdict}</b>"
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)

@@ -3,15 +3,16 @@
 Each command runs nbgrader (as ``python -m nbgrader``, in a subprocess) inside the course
 directory ``assignments/`` (or ``--course DIR``), where ``nbgrader_config.py`` lives::
 
-    python scripts/assignments.py release                 # student versions -> release/
-    python scripts/assignments.py collect NAME FOLDER     # FOLDER/<student>/<notebook>.ipynb -> submitted/
-    python scripts/assignments.py autograde NAME          # run and score every submission
-    python scripts/assignments.py export                  # grades.csv
-    python scripts/assignments.py feedback NAME           # feedback/<student>/NAME/*.html
-    python scripts/assignments.py grade NAME FOLDER       # collect + autograde + export + feedback
-    python scripts/assignments.py scores NAME             # per-task scores as JSON
+    python scripts/assignments.py release              # student versions -> release/
+    python scripts/assignments.py collect NAME FOLDER  # FOLDER/<student>/NAME.ipynb -> submitted/
+    python scripts/assignments.py autograde [NAME]     # run and score every submission
+    python scripts/assignments.py export               # grades.csv
+    python scripts/assignments.py feedback [NAME]      # feedback/<student>/NAME/*.html
+    python scripts/assignments.py grade NAME FOLDER    # collect + autograde + export + feedback
+    python scripts/assignments.py scores NAME          # per-task scores as JSON
 
-Without NAME, ``release`` generates every assignment under ``source/``.
+Without NAME, ``release``, ``autograde`` and ``feedback`` process every assignment in one
+nbgrader run (the glob ``*``); nbgrader's start-up is a good part of the time of a small class.
 """
 
 import argparse
@@ -102,8 +103,9 @@ def main(argv=None):
         sub = commands.add_parser(command)
         sub.add_argument("name")
         sub.add_argument("folder", type=Path)
-    for command in ("autograde", "feedback", "scores"):
-        commands.add_parser(command).add_argument("name")
+    for command in ("autograde", "feedback"):  # without a name: every assignment, in one run
+        commands.add_parser(command).add_argument("name", nargs="?", default="*")
+    commands.add_parser("scores").add_argument("name")
     commands.add_parser("export").add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
     course = args.course.resolve()

@@ -1,4 +1,4 @@
-"""Re-execute notebooks top to bottom and store their outputs: the only way committed outputs are made.
+"""Re-execute notebooks top to bottom and store their outputs (the one way outputs are made).
 
 Usage::
 

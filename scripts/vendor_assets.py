@@ -1,10 +1,10 @@
-"""Copy the website's third-party web assets from web/node_modules into web/static/vendor.
+"""Copy the website's third-party web assets from web/node_modules into web/static/npm.
 
 The course website must work offline and behind firewalls, so nothing is loaded from a CDN at
 view time. `make vendor` installs the pinned npm packages (web/package.json, locked by
 web/package-lock.json) with `npm ci`, then runs this script, which copies only the files a
-browser needs into web/static/vendor/. Sphinx serves web/static/ (``html_static_path`` in
-_config.yml), so they end up under _build/html/_static/vendor/.
+browser needs into web/static/npm/. Sphinx serves web/static/ (``html_static_path`` in
+_config.yml), so they end up under _build/html/_static/npm/ (the theme has _static/vendor/).
 
 What is copied, per package:
 
@@ -31,10 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "web" / "node_modules"
-VENDOR = ROOT / "web" / "static" / "vendor"
+VENDOR = ROOT / "web" / "static" / "npm"
 
 # package -> paths inside the package to copy. Each package keeps its npm name and layout under
-# vendor/ (vendor/<package>/<path>), the layout of an npm CDN: the widget manager computes the
+# npm/ (npm/<package>/<path>), the layout of an npm CDN: the widget manager computes the
 # URL of its font files from that layout (see web/static/widgets-setup.js).
 ASSETS: dict[str, list[str]] = {
     "mathjax": [

@@ -1,8 +1,9 @@
 """Hypothesis strategies for the tests of `lib` (all of them live here), and the settings profile.
 
-The profile "lib" keeps the property tests quick (the whole lib suite runs in well under a
-minute on two cores); "lib-thorough" runs a hundred times more examples for a deliberate hunt:
-``LIB_HYPOTHESIS_PROFILE=lib-thorough pytest tests/test_softmax.py``.
+The profile "lib" keeps the property tests quick and reproducible (the same 40 examples per
+test on every run; the whole lib suite takes seconds); "lib-thorough" draws 2000 fresh random
+examples per test for a deliberate hunt:
+``LIB_HYPOTHESIS_PROFILE=lib-thorough .venv/bin/pytest tests/test_softmax.py``.
 """
 
 import os
@@ -16,9 +17,15 @@ settings.register_profile(
     "lib",
     max_examples=40,
     deadline=None,
+    derandomize=True,  # the same examples on every run: a failure in CI is reproducible
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("lib-thorough", max_examples=4000, deadline=None)
+settings.register_profile(
+    "lib-thorough",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 LIB_SETTINGS = settings.get_profile(os.environ.get("LIB_HYPOTHESIS_PROFILE", "lib"))
 
 DTYPES = st.sampled_from([np.float64, np.float32])

@@ -62,6 +62,8 @@ EXPECTED = {
         "tamper-writes-lib": UNSHIFTED,
         # right values through scipy.special: nothing for the tasks whose code runs scipy
         "tamper-uses-scipy": (0, 0, 0, 0, 1, 0),
+        # the same through lib: log_softmax is the student's own, so Task 2 keeps its points
+        "tamper-uses-lib": (0, 3, 0, 0, 1, 0),
         # the overflow-demo cell times out; the cells after it are graded normally
         "fault-infinite-loop": (3, 3, 2, 2, 0, 2),
         # the kernel dies in Task 3: Tasks 1-2 keep their points
@@ -91,10 +93,11 @@ def course(tmp_path_factory):
         inbox = root.parent / f"inbox-{assignment}"
         result["students"][assignment] = write_submissions(root, assignment, inbox)
         run_script(root, "collect", assignment, str(inbox))
-        run_script(root, "autograde", assignment)
-        run_script(root, "feedback", assignment)
-        result["scores"][assignment] = scores(root, assignment)
+    run_script(root, "autograde")  # every submission of both assignments, in one nbgrader run
+    run_script(root, "feedback")
     run_script(root, "export", "--to", "grades.csv")
+    for assignment in ASSIGNMENTS:
+        result["scores"][assignment] = scores(root, assignment)
     return result
 
 
@@ -131,6 +134,15 @@ def test_solution_earns_every_autograded_point(course):
             assert cells[task]["auto"] == cells[task]["max"], task
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_passes_every_visible_and_hidden_test(course, assignment):
+    # No error and nothing on stderr in any cell: visible tests pass too, and no warning leaks.
+    for cell in autograded(course, assignment, "solution").cells:
+        for output in cell.get("outputs", []):
+            assert output.output_type != "error", (cell.source[:80], output.get("evalue"))
+            assert output.get("name") != "stderr", (cell.source[:80], output.get("text"))
+
+
 @pytest.mark.parametrize(
     "student",
     ["tamper-edit-tests", "tamper-delete-tests", "tamper-redefine-helpers", "tamper-writes-lib"],
@@ -139,9 +151,10 @@ def test_tampering_earns_no_point_the_honest_submission_does_not(course, student
     # Each tampered notebook is wrong-unshifted plus the tampering.
     graded = course["scores"]["softmax_and_cost"]
     for task in TASKS["softmax_and_cost"]:
-        assert graded[student]["cells"][task]["auto"] <= graded["wrong-unshifted"]["cells"][task][
-            "auto"
-        ], task
+        assert (
+            graded[student]["cells"][task]["auto"]
+            <= graded["wrong-unshifted"]["cells"][task]["auto"]
+        ), task
 
 
 def test_edited_test_cells_are_restored_from_the_gradebook(course):
@@ -165,10 +178,13 @@ def test_swallowed_assertion_still_fails_the_test_cell(course):
     assert errors(nb["softmax-hidden-tests"]) != []
 
 
-def test_scipy_is_detected_by_the_call_tracer(course):
-    nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-uses-scipy"))
-    outputs = nb["softmax-hidden-tests"].outputs
-    assert any("must use numpy only" in o.get("evalue", "") for o in outputs), outputs
+@pytest.mark.parametrize(
+    ("student", "module"), [("tamper-uses-scipy", "scipy"), ("tamper-uses-lib", "lib")]
+)
+def test_library_solutions_are_detected_by_the_call_tracer(course, student, module):
+    nb = cells_by_id(autograded(course, "softmax_and_cost", student))
+    messages = [o.get("evalue", "") for o in nb["softmax-hidden-tests"].outputs]
+    assert [m for m in messages if "must use numpy only" in m and f"into {module}" in m], messages
 
 
 def test_infinite_loop_is_stopped_by_the_cell_timeout(course):
@@ -202,16 +218,23 @@ def test_gradebook_and_export_hold_every_submission(course):
         rows = list(csv.DictReader(handle))
     got = {(r["assignment"], r["student_id"]): float(r["raw_score"]) for r in rows}
     want = {(a, s): float(sum(EXPECTED[a][s])) for a, s in STUDENT_CASES}
-    assert got == want
+    # nbgrader exports every student for every assignment; without a submission the score is 0
+    assert {k: v for k, v in got.items() if k in want} == want
+    assert {v for k, v in got.items() if k not in want} <= {0.0}
     assert {float(r["max_score"]) for r in rows if r["assignment"] == "softmax_and_cost"} == {15.0}
     assert {float(r["max_score"]) for r in rows if r["assignment"] == "train_classifier"} == {10.0}
+
+
+MAX_POINTS = {"softmax_and_cost": 15, "train_classifier": 10}
 
 
 @pytest.mark.parametrize(("assignment", "student"), STUDENT_CASES)
 def test_feedback_html_for_every_submission(course, assignment, student):
     html = course["root"] / "feedback" / student / assignment / f"{assignment}.html"
     text = html.read_text()
-    assert f"{assignment}.ipynb" in text and "Score:" in text
+    total = float(sum(EXPECTED[assignment][student]))
+    assert f"<title>{assignment}</title>" in text
+    assert f"Score: {total} / {float(MAX_POINTS[assignment])}" in text
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -238,9 +261,7 @@ def test_hidden_test_constants_are_the_mpmath_values():
         text=True,
         check=True,
     ).stdout
-    sources = "".join(
-        (COURSE / "source" / a / f"{a}.ipynb").read_text() for a in ("softmax_and_cost",)
-    ) + (COURSE / "source" / "train_classifier" / "train_classifier.ipynb").read_text()
+    sources = "".join((COURSE / "source" / a / f"{a}.ipynb").read_text() for a in ASSIGNMENTS)
     values = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", printed)
     missing = [v for v in values if v not in sources and v not in ("1.0", "0.0")]
     assert len(values) > 100 and missing == []
@@ -259,3 +280,13 @@ def test_source_notebook_metadata(assignment):
             assert "### BEGIN HIDDEN TESTS" in cell.source
         if "visible-tests" in meta["grade_id"]:
             assert meta["locked"] and not meta["grade"]
+
+
+def test_release_is_deterministic(course):
+    # The website links the generated files, so the same sources must give the same bytes.
+    # (Runs last: it regenerates the release of the graded course.)
+    release = course["root"] / "release"
+    before = {p.relative_to(release): p.read_bytes() for p in release.rglob("*.ipynb")}
+    run_script(course["root"], "release")
+    after = {p.relative_to(release): p.read_bytes() for p in release.rglob("*.ipynb")}
+    assert len(before) == len(ASSIGNMENTS) and after == before

@@ -9,6 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 from hypothesis import given
+from mpmath_reference import log_softmax_ref, ulp_error
 from strategies import LIB_SETTINGS, logits_and_labels
 
 from lib import (
@@ -80,7 +81,7 @@ def call_everything(z, labels):
     mse(z, z[::-1])
     mse_grad(z, z[::-1])
     relative_error(z, z[::-1])
-    numerical_gradient(lambda t: float(np.sum(t)), z[0, :2])
+    numerical_gradient(lambda t: float(t[0]), z[0, :2])  # f itself must not overflow
 
 
 @LIB_SETTINGS
@@ -237,6 +238,24 @@ def test_a_slice_of_only_minus_inf_raises(function):
         function(z)
     with pytest.raises(ValueError, match=r"z\[:, 1\]"):
         function(z.T, axis=0)
+
+
+def test_log_softmax_of_dominant_class_is_not_zero():
+    # log P_0 = -log1p(e^-40) = -4.2483542552915889e-18 (computed with mpmath, mp.dps = 60);
+    # z - max - log(sum(exp(z - max))) gives exactly 0 here
+    log_probs = log_softmax(np.array([40.0, 0.0]))
+    assert log_probs[0] == pytest.approx(-4.2483542552915889e-18, rel=4e-16)
+
+
+def test_rounding_correction_copes_with_an_impossible_class():
+    # a dominant class, a rival 30 below (so the TwoSum correction runs) and a -inf logit
+    z = np.array([0.0, -30.0, -np.inf])
+    with np.errstate(all="raise"):
+        log_probs = log_softmax(z)
+    exact = log_softmax_ref(z[:2])  # the impossible class changes nothing else
+    assert ulp_error(log_probs[0], exact[0.0], np.float64) <= 2
+    assert ulp_error(log_probs[1], exact[-30.0], np.float64) <= 2
+    assert log_probs[2] == -np.inf
 
 
 def test_cross_entropy_of_an_impossible_label_is_inf():

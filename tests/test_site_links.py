@@ -134,19 +134,19 @@ def test_page_loads_nothing_from_another_host(rel_path):
 
 
 def vendored_scripts(rel_path: str) -> list[str]:
-    """The vendored files a page loads, relative to _static/vendor/ (query strings dropped)."""
+    """The vendored files a page loads, relative to _static/npm/ (query strings dropped)."""
     found = []
     for tag, attr, value, rel in parse(rel_path).refs:
         if not is_loaded_by_browser(tag, attr, rel):
             continue
         path = urlsplit(value).path
-        if "_static/vendor/" in path:
-            found.append(path.split("_static/vendor/", 1)[1])
+        if "_static/npm/" in path:
+            found.append(path.split("_static/npm/", 1)[1])
     return found
 
 
 def vendor_manifest() -> dict:
-    return json.loads((SITE / "_static" / "vendor" / "VERSIONS.json").read_text())
+    return json.loads((SITE / "_static" / "npm" / "VERSIONS.json").read_text())
 
 
 @pytest.mark.parametrize("rel_path", FILES)
@@ -174,19 +174,19 @@ def test_widget_pages_load_the_manager_after_requirejs_and_the_setup_script():
             if path.endswith("_static/widgets-setup.js"):
                 order.append("widgets-setup.js")
             for package in ("requirejs", "@jupyter-widgets/html-manager"):
-                if path.endswith("_static/vendor/" + entry[package]):
+                if path.endswith("_static/npm/" + entry[package]):
                     order.append(package)
         assert order == expected, f"{rel_path}: widget scripts load as {order}"
 
 
 def test_served_vendor_versions_are_the_locked_ones():
-    # Protects against a stale web/static/vendor copied into the site after a version bump.
+    # Protects against a stale web/static/npm copied into the site after a version bump.
     lock = json.loads((ROOT / "web" / "package-lock.json").read_text())
     manifest = vendor_manifest()
     for package, version in manifest["packages"].items():
         assert lock["packages"][f"node_modules/{package}"]["version"] == version, package
     for path in manifest["entry_points"].values():
-        assert (SITE / "_static" / "vendor" / path).is_file(), path
+        assert (SITE / "_static" / "npm" / path).is_file(), path
 
 
 # --- launch buttons ------------------------------------------------------------------------------

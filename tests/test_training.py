@@ -276,3 +276,13 @@ def test_epochs_to_reach_finds_the_first_crossing():
     assert epochs_to_reach(history, 0.99) is None
     with pytest.raises(ValueError, match="test_accuracy"):
         epochs_to_reach(history, 0.9, key="test_accuracy")
+
+
+def test_progress_bar_is_shown_and_does_not_change_the_result(capsys):
+    # Outside a notebook, IPython's display() prints the widget's repr; inside, a bar appears.
+    x, labels = blobs()
+    params = init_params([4, 3], np.random.default_rng(0))
+    quiet, _ = train(params, x, labels, epochs=3, learning_rate=0.5)
+    shown, _ = train(params, x, labels, epochs=3, learning_rate=0.5, progress="fitting")
+    assert "IntProgress(value=0, description='fitting', max=3" in capsys.readouterr().out
+    np.testing.assert_array_equal(quiet[0][0], shown[0][0])

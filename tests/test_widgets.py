@@ -69,7 +69,9 @@ def test_naive_float16_breaks_and_shows_it():
     explorer.logit_sliders[0].value = 12.0  # e^12 = 162755 > 65504, the largest float16
     assert np.isnan(explorer.probs[0])
     assert explorer.bars[0].bar_style == "danger"
-    assert "overflows float16" in explorer.status.value
+    assert explorer.status.value.startswith("<b>broken") and "overflows float16" in (
+        explorer.status.value
+    )
     explorer.formula.value = "shifted"  # the shift of eq. (14) cures it
     assert np.isfinite(explorer.probs).all()
     assert "ok" in explorer.status.value

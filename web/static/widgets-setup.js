@@ -4,7 +4,7 @@
  * 1. Where the widget manager finds things. embed-amd.js names its AMD modules as on an npm CDN
  *    ("@jupyter-widgets/html-manager/dist/...") and loads its font files relative to where
  *    RequireJS says those modules live. Pointing RequireJS's baseUrl at the site's own copy of
- *    the packages (_static/vendor/, same layout) makes those fonts load from this site. The
+ *    the packages (_static/npm/, same layout) makes those fonts load from this site. The
  *    same folder is declared as the manager's "CDN", so a widget module the manager does not
  *    bundle is looked for here (and fails visibly) instead of on a third-party server.
  *
@@ -17,7 +17,7 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  var vendor = new URL("vendor/", script.src).href;
+  var vendor = new URL("npm/", script.src).href;
 
   window.require.config({ baseUrl: vendor });
   script.setAttribute("data-jupyter-widgets-cdn", vendor);

@@ -1,0 +1,89 @@
+"""Worst errors in ulps of lib's softmax family and of scipy.special's, on the same inputs.
+
+Run with ``.venv/bin/python bench/bench_accuracy.py`` (about 10 s). The inputs are the
+adversarial families of tests/mpmath_reference.py (60 slices each, 6 for ``many_classes``),
+the reference is mpmath at 60 digits, and an error is ``|computed - exact| / ulp(exact)`` in
+the dtype of the computation (float32 results in float32 ulps). For ``log_softmax`` and
+``softmax`` the worst entry of any slice counts. For ``logsumexp`` the error is also shown
+divided by the condition number (1 unless the sum cancels). The test suite asserts the bounds
+(tests/test_accuracy.py); this script only prints.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import scipy.special
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from mpmath_reference import (  # noqa: E402
+    FAMILIES,
+    family_cases,
+    log_softmax_ref,
+    logsumexp_ref,
+    lse_condition,
+    softmax_ref,
+    ulp_error,
+    worst_ulp_vector,
+)
+
+import lib  # noqa: E402
+
+IMPLEMENTATIONS = {
+    "lib": (lib.logsumexp, lib.log_softmax, lib.softmax),
+    "scipy": (
+        scipy.special.logsumexp,
+        scipy.special.log_softmax,
+        scipy.special.softmax,
+    ),
+}
+
+
+def worst_errors(cases, dtype, functions):
+    """(logsumexp, logsumexp / condition, log_softmax, softmax) worst ulp errors."""
+    lse, log_sm, sm = functions
+    worst = np.zeros(4)
+    for x in cases:
+        with np.errstate(all="ignore"):  # scipy warns on some of these inputs
+            lse_value, log_probs, probs = lse(x), log_sm(x), sm(x)
+        error = ulp_error(lse_value, logsumexp_ref(x), dtype)
+        row = [
+            error,
+            error / lse_condition(x),
+            worst_ulp_vector(log_probs, x, log_softmax_ref, dtype),
+            worst_ulp_vector(probs, x, softmax_ref, dtype),
+        ]
+        worst = np.maximum(worst, row)
+    return worst
+
+
+def main():
+    header = f"{'dtype':>8} {'family':>14} {'impl':>6} {'logsumexp':>10} {'(/cond)':>8} "
+    header += f"{'log_softmax':>12} {'softmax':>9}"
+    print("worst error in ulps against mpmath (mp.dps = 60)")
+    print(header)
+    print("-" * len(header))
+    totals = {name: np.zeros(4) for name in IMPLEMENTATIONS}
+    for dtype in (np.float64, np.float32):
+        for family in FAMILIES:
+            cases = family_cases(family, dtype, 6 if family == "many_classes" else 60, seed=1)
+            for name, functions in IMPLEMENTATIONS.items():
+                worst = worst_errors(cases, dtype, functions)
+                totals[name] = np.maximum(totals[name], worst)
+                print(
+                    f"{np.dtype(dtype).name:>8} {family:>14} {name:>6} {worst[0]:10.3g} "
+                    f"{worst[1]:8.3g} {worst[2]:12.3g} {worst[3]:9.3g}"
+                )
+    print("-" * len(header))
+    for name, worst in totals.items():
+        print(
+            f"{'all':>8} {'all':>14} {name:>6} {worst[0]:10.3g} {worst[1]:8.3g} "
+            f"{worst[2]:12.3g} {worst[3]:9.3g}"
+        )
+
+
+if __name__ == "__main__":
+    main()
