@@ -375,6 +375,11 @@ def _softmax_block(block, out_block, rows, lead_shape, axis):
     # it is >= 1, so nothing that matters underflows. Then the subtraction is skipped: it would
     # cost one more pass over the data (and one more rounding).
     num_classes = block.shape[1]
+    if num_classes == 1:  # a single class is certain: exactly 1 (not e^z / e^z, rounded)
+        out_block[...] = 1.0
+        if bad is not None:
+            out_block[bad] = limit
+        return
     highest_safe = _ln_largest(block.dtype) - math.log(num_classes) - 1
     shift = None if 0 <= lowest and highest <= highest_safe else max_z[:, np.newaxis]
     total = 0.0
