@@ -73,6 +73,7 @@ notebooks: $(STAMP)
 ## Speed and accuracy against scipy.special and one np.exp, as ratios.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_softmax.py
+	$(BIN)/python bench/bench_accuracy.py
 	$(BIN)/python bench/bench_online.py
 
 ## Assignments (nbgrader; assignments/README.md). Student versions -> assignments/release/

@@ -76,9 +76,13 @@ def write_rows(out, axis, fill):
     return out
 
 
-def row_blocks(num_rows, num_cols):
-    """Slices of consecutive rows holding at most `BLOCK` elements (and at least one row)."""
-    step = max(1, BLOCK // num_cols)
+def row_blocks(num_rows, num_cols, itemsize=8):
+    """Slices of consecutive rows holding at most `BLOCK` float64s' worth of bytes (>= 1 row).
+
+    Blocks are sized in bytes, so a float32 block holds twice as many elements: half as many
+    numpy calls for the same use of the cache.
+    """
+    step = max(1, BLOCK * 8 // itemsize // num_cols)
     for start in range(0, num_rows, step):
         yield slice(start, min(num_rows, start + step))
 

@@ -597,8 +597,10 @@ def three_pass_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
     Notes
     -----
     Pass 1: :math:`a = \\max_j z_j`. Pass 2: :math:`Q' = \\sum_j e^{z_j - a}`. Pass 3:
-    :math:`P_j = e^{z_j - a}/Q'`. The same arithmetic as `lib.softmax.softmax`, organised as
-    three reads of the logits so that it can be compared with `online_softmax` block for block.
+    :math:`P_j = e^{z_j - a}/Q'`: the shift and division of eq. (14) as the lecture writes
+    them, organised as three reads of the logits so that it can be compared with
+    `online_softmax` block for block (`lib.softmax.softmax` computes the same quantity, but
+    may skip the shift and multiplies by :math:`1/Q'`, so its last bits can differ).
     Like eq. (14) as written, it does not correct the rounding of :math:`z_j - a`, so a class far
     below the maximum has an error of up to about :math:`|z_j - a|` ulp.
 

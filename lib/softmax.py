@@ -23,7 +23,9 @@ Three ideas make this module accurate, not only free of overflow:
 * Account for the rounding of ``z_j - a``. It is tiny in absolute terms, but ``exp`` turns it
   into a relative error of up to ``|z_j - a|`` units in the term, which is what ``s`` is made
   of when one class dominates. Where that could matter, the exact rounding error is recovered
-  (Knuth's TwoSum) and added back.
+  (Knuth's TwoSum) and added back. (`log_softmax` of long rows avoids it altogether where
+  ``exp(z)`` is safe unshifted.) `logsumexp` also compensates the sum where numpy's own
+  rounding of it could cost more than half an ulp.
 
 The private helpers below the public functions show how; they work on cache-sized blocks of
 rows, for speed (see bench/README.md), which changes nothing in the math.
@@ -212,10 +214,16 @@ def logsumexp(z, axis=-1, keepdims=False):
     where :math:`\\max_j z_j \\le \\log Q \\le \\max_j z_j + \\log m`. The exact 1 of the
     maximal term is kept out of the sum: ``log(1 + s)`` would round to 0 for any
     :math:`s < 2^{-53}`, while ``log1p(s)`` is accurate to the last bit. Where the rounding
-    of :math:`z_j - a` could cost more than half an ulp, it is added back (see `log_softmax`).
+    of :math:`z_j - a` could cost more than half a unit of :math:`u |\\log Q|`, it is added
+    back (see `log_softmax`). Where numpy's rounding of the sum itself could (its error bound
+    :math:`k u s` moves :math:`\\log Q` by up to :math:`k u s / (1 + s)`; many equal terms
+    all round the same way), those rows are summed again with a compensated sum.
+
     The result is within 2 ulp of the exact value (tests/test_accuracy.py, against mpmath)
-    times the condition number :math:`\\sum_j P_j |z_j| / |\\log Q|`, which is 1 unless the
-    maximum is negative and :math:`\\log Q` is much closer to 0 than it is.
+    wherever :math:`a + \\log(1 + s)` does not cancel: when :math:`a \\ge 0`, or when
+    :math:`|\\log Q| \\ge |a| / 2`. Otherwise (:math:`a < 0` and :math:`\\log Q` much closer
+    to 0) the bound is 2 ulp times the condition number :math:`\\sum_j P_j |z_j| / |\\log Q|`,
+    which is what any algorithm in this precision can promise there.
 
     Examples
     --------
@@ -288,8 +296,15 @@ def log_softmax(z, axis=-1, *, out=None):
     :math:`s = \\sum_{j \\ne k} e^{d_j} + \\sum_{j \\ne k} e^{d_j} e_j`. The second sum costs
     five more passes over the data, so it is only computed where it could matter: it moves
     :math:`\\log(1 + s)` by at most :math:`u B / (1 + s)` with :math:`B = -\\sum_j e^{d_j} d_j`,
-    and :math:`B / (1 + s) = H - \\log(1 + s) \\le \\ln m - \\log(1 + s)`, where :math:`H` is
-    the entropy of :math:`P`. That bound clears most rows for free.
+    and :math:`B / (1 + s) = H - \\log(1 + s) \\le \\frac{s}{1 + s}(\\ln(m - 1) - \\ln s)`,
+    where :math:`H` is the entropy of :math:`P` (largest when the other classes share
+    :math:`1 - P_k` equally). That bound clears most rows for free.
+
+    Rows of more than 16 classes first try :math:`r = 0` of eq. (13) instead: with
+    :math:`S = \\sum_{j \\ne k} e^{z_j}`, :math:`s = S e^{-a}`. The exponentials are of exact
+    logits, so there is no :math:`z_j - a` to round and nothing to correct, and one pass over
+    the data is saved. That is used only where nothing overflows and :math:`S` is far above
+    the underflow threshold; other rows are shifted as above.
 
     Examples
     --------
@@ -414,13 +429,14 @@ def _log_normalizer(x_rows, lead_shape=(), axis=0, log_probs=None, for_logsumexp
     log-probabilities ``(z - a) - L`` are written into it (it may be `x_rows` itself).
     """
     num_rows, num_cols = x_rows.shape
-    largest_chunk = min(BLOCK, num_cols) * min(num_rows, max(1, BLOCK // num_cols))
+    itemsize = x_rows.dtype.itemsize
+    largest_chunk = min(BLOCK, num_cols) * min(num_rows, max(1, BLOCK * 8 // itemsize // num_cols))
     buffers = _Buffers(largest_chunk, x_rows.dtype)
     fix_buffers = _Buffers(largest_chunk, x_rows.dtype)  # keeps `buffers` intact for the output
     max_all = np.empty(num_rows, x_rows.dtype)
     log_norm_all = np.empty(num_rows, x_rows.dtype)
     bad_all = None
-    for rows in row_blocks(num_rows, num_cols):
+    for rows in row_blocks(num_rows, num_cols, itemsize):
         block = x_rows[rows]
         if num_cols > SHORT:
             max_z, top = row_argmax(block)  # top: the one maximal class left out of the sum
@@ -429,8 +445,31 @@ def _log_normalizer(x_rows, lead_shape=(), axis=0, log_probs=None, for_logsumexp
         bad = _flag_nonfinite(max_z, rows, lead_shape, axis)
         limit = None if bad is None or log_probs is None else _limit(block[bad], max_z[bad], True)
         shift = max_z[:, np.newaxis]
-        total, spread, shifted = _sum_terms(block, shift, top, buffers)
-        log_norm = np.log1p(total)
+        # log_softmax of long rows: try exp(z) unshifted first; it needs no correction pass
+        if not for_logsumexp and bad is None and top is not None and num_cols <= BLOCK:
+            out_block = None if log_probs is None else log_probs[rows]
+            spare = out_block is not None and not np.may_share_memory(out_block, block)
+            terms = out_block if spare else buffers.view("terms", block.shape)  # less to cache
+            log_norm = _log_norm_unshifted(block, max_z, top, terms)
+            if log_norm is not None:
+                max_all[rows] = max_z
+                log_norm_all[rows] = log_norm
+                if out_block is not None:
+                    _write_log_probs(block, shift, None, log_norm, out_block)
+                continue
+        exact = for_logsumexp and num_cols > BLOCK  # long rows: compensate every sum at once
+        total, spread, shifted, ties = _sum_terms(block, shift, top, buffers, exact)
+        if for_logsumexp and not exact:  # where numpy's rounding of s could cost u/2 of a + L
+            rough = _sum_is_rough(total, np.abs(max_z + np.log1p(total)) / 2, num_cols)
+            if rough.size:  # the terms are still in the work array: sum them again, exactly
+                total = total.astype(np.float64)  # keep the compensated digits for log1p
+                terms = buffers.view("terms", block.shape)
+                if rough.size < block.shape[0]:
+                    terms = terms[rough]
+                total[rough] = _compensated_row_sum(terms, total[rough], buffers)
+                if ties is not None:  # the other tied maxima count 1 each
+                    total[rough] += ties[rough]
+        log_norm = np.log1p(total).astype(block.dtype)
         # The differences z_j - a are rounded. Where that could cost more than 4u of L
         # (log_softmax; u/2 of a + L for logsumexp), add the exact correction. Typical rows
         # skip it; a dominant class with close rivals needs it.
@@ -440,24 +479,17 @@ def _log_normalizer(x_rows, lead_shape=(), axis=0, log_probs=None, for_logsumexp
             fix = fix[~bad[fix]]
         if fix.size:
             fix_top = None if top is None else top[fix]
-            total[fix] += _rounding_correction(block[fix], shift[fix], fix_top, fix_buffers)
-            log_norm[fix] = np.log1p(total[fix])
+            accurate = _accurate_total(block[fix], shift[fix], fix_top, fix_buffers, for_logsumexp)
+            log_norm[fix] = np.log1p(accurate)  # from the float64 sum: one rounding to the dtype
         max_all[rows] = max_z
         log_norm_all[rows] = log_norm
         if bad is not None:
             bad_all = np.zeros(num_rows, dtype=bool) if bad_all is None else bad_all
             bad_all[rows] = bad
         if log_probs is not None:
-            out_block = log_probs[rows]
-            if shifted is not None:  # z - a is still in the work array: one pass
-                np.subtract(shifted, log_norm[:, np.newaxis], out=out_block)
-            else:  # long rows: (z - a) - L again, chunk by chunk
-                for cols in column_chunks(num_cols):
-                    chunk = out_block[:, cols]
-                    np.subtract(block[:, cols], shift, out=chunk)
-                    np.subtract(chunk, log_norm[:, np.newaxis], out=chunk)
+            _write_log_probs(block, shift, shifted, log_norm, log_probs[rows])
             if bad is not None:
-                out_block[bad] = limit
+                log_probs[rows][bad] = limit
     return max_all, log_norm_all, bad_all
 
 
@@ -474,34 +506,45 @@ class _Buffers:
         return self.flat[name][: shape[0] * shape[1]].reshape(shape)
 
 
-def _sum_terms(block, shift, top, buffers):
+def _sum_terms(block, shift, top, buffers, exact=False):
     """Per row: s = sum of exp(z_j - a) over every j but one maximal index (see `log_softmax`).
 
-    Returns (s, spread, shifted): ``spread(rows)`` gives B = -sum_j exp(z_j - a) (z_j - a) for
-    those rows, which `_needs_correction` asks for only where its free bound does not settle
-    it; `shifted` is z - a, still in a work array, if the rows fit in one chunk (else None).
+    Returns (s, spread, shifted, ties): ``spread(rows)`` gives B = -sum_j exp(z_j - a) (z_j - a)
+    for those rows, which `_needs_correction` asks for only where its free bound does not
+    settle it; `shifted` is z - a, still in a work array, if the rows fit in one chunk (else
+    None); `ties` counts the other maximal classes left out of the terms (None if none), which
+    s includes. With `exact`, every chunk is summed with `_compensated_row_sum` (s is float64).
     """
     rows, num_cols = block.shape
-    total = np.zeros(rows, block.dtype)
+    total = np.zeros(rows, np.float64 if exact else block.dtype)
+    compensation = np.zeros(rows) if exact else None
     weighted = np.zeros(rows, block.dtype)
     maxima = 0
     for cols in column_chunks(num_cols):  # long rows: chunks that stay in cache
         terms, shifted, n_max = _exp_below_max(block, cols, shift, top, buffers)
-        total += row_sum(terms)
+        if exact:  # chunk sums that are accurate, added up without losing their digits
+            part = _compensated_row_sum(terms, None, buffers)
+            total, compensation = _neumaier_add(total, compensation, part)
+        else:
+            total += row_sum(terms)
         maxima += n_max
         if num_cols > BLOCK:  # several chunks: B now, while the terms are at hand
             weighted -= row_dot(terms, shifted)
+    if exact:
+        total += compensation
+    ties = None
     if maxima != rows:  # a tie for the maximum: the other tied classes count 1 each
-        total += np.count_nonzero(block == shift, axis=1) - 1
+        ties = np.count_nonzero(block == shift, axis=1) - 1.0
+        total += ties
     if num_cols > BLOCK:
-        return total, lambda suspect: weighted[suspect], None
+        return total, lambda suspect: weighted[suspect], None, ties
 
     def spread(suspect):  # one chunk: the terms are still in the work arrays
         if 8 * suspect.size > rows:  # many rows: all of them, rather than copy out a subset
             return -row_dot(terms, shifted)[suspect]
         return -row_dot(terms[suspect], shifted[suspect])
 
-    return total, spread, shifted
+    return total, spread, shifted, ties
 
 
 def _exp_below_max(block, cols, shift, top, buffers):
@@ -536,25 +579,88 @@ def _needs_correction(total, log_norm, tolerance, num_classes, spread):
 
     Rounding z_j - a (an error of at most u |z_j - a|) moves s by at most u B, where
     B = -sum_j exp(z_j - a) (z_j - a), so it moves L by at most u B / (1 + s). With q the
-    distribution exp(z_j - a) / (1 + s), B / (1 + s) = H(q) - L <= ln(m) - L (H its entropy):
-    a free bound that clears most rows. The rest are checked with B itself.
+    distribution exp(z_j - a) / (1 + s), B / (1 + s) = H(q) - L (H its entropy). The maximal
+    class has q_k = 1 / (1 + s), and H is largest when the other m - 1 classes share the rest
+    equally, which gives the free bound B / (1 + s) <= s / (1 + s) (ln(m - 1) - ln s). It
+    clears most rows; the rest are checked with B itself.
     """
-    suspect = np.flatnonzero(~(math.log(num_classes) - log_norm <= tolerance))
+    if num_classes < 2:
+        return np.flatnonzero(np.zeros(total.shape, bool))
+    with np.errstate(divide="ignore"):  # s = 0 (one class holds everything): bound 0
+        free = total / (1 + total) * (math.log(num_classes - 1) - np.log(total))
+    suspect = np.flatnonzero(~((total == 0) | (free <= tolerance)))
     if suspect.size:
         weighted = spread(suspect)  # nan where a -inf logit gives 0 * -inf: then correct
         suspect = suspect[~(weighted <= tolerance[suspect] * (1 + total[suspect]))]
     return suspect
 
 
-def _rounding_correction(block, shift, top, buffers):
-    """Per row: sum_j exp(z_j - a) e_j, where e_j is the rounding error of z_j - a (TwoSum).
+def _log_norm_unshifted(block, max_z, top, terms):
+    """L = log1p(s) of each row from exp(z) itself (r = 0 in eq. (13)), or None if unsafe.
 
-    exp(d + e) = exp(d) (1 + e) to first order in the tiny e, so adding this to s makes it
-    the sum of the exponentials of the exact differences.
+    With S = sum_{j != k} e^{z_j}, s = S e^{-a}. Every e^{z_j} is the exponential of an exact
+    logit, so the rounding of z_j - a that `log_softmax` has to correct never happens, and
+    the pass that forms z - a is saved. Safe (else None, and the caller shifts) when the
+    largest maximum leaves room for m terms below the largest float, and every S is at least
+    4 m times the smallest normal float: a term that underflows is off by at most u times
+    that, which is then at most u/4 of S. `terms` is a work array of the shape of `block`.
     """
-    correction = np.zeros(block.shape[0], block.dtype)
+    num_cols = block.shape[1]
+    if not np.maximum.reduce(max_z) <= _ln_largest(block.dtype) - math.log(num_cols) - 1:
+        return None
+    np.exp(block, out=terms)
+    terms[np.arange(top.size), top] = 0.0  # leave out the maximal term e^a, as in the shift
+    unscaled = row_sum(terms)
+    if not np.minimum.reduce(unscaled) >= 4 * num_cols * np.finfo(block.dtype).tiny:
+        return None
+    total = unscaled.astype(np.float64) * np.exp(-max_z.astype(np.float64))
+    return np.log1p(total).astype(block.dtype)
+
+
+def _write_log_probs(block, shift, shifted, log_norm, out_block):
+    """Write ``(z - a) - L`` into `out_block`; `shifted` is z - a if still at hand (else None)."""
+    if shifted is not None:  # z - a is still in the work array: one pass
+        np.subtract(shifted, log_norm[:, np.newaxis], out=out_block)
+        return
+    for cols in column_chunks(block.shape[1]):  # long rows: (z - a) - L again, chunk by chunk
+        chunk = out_block[:, cols]
+        np.subtract(block[:, cols], shift, out=chunk)
+        np.subtract(chunk, log_norm[:, np.newaxis], out=chunk)
+
+
+def _sum_is_rough(total, tolerance, num_classes):
+    """Indices of the rows where the rounding of the sum s might move a + L by `tolerance` u.
+
+    numpy sums m >= 0 terms with a relative error of at most k u (first order), k from
+    `_sum_error_factor`; that moves L = log1p(s) by at most k u s / (1 + s).
+    """
+    bound = _sum_error_factor(num_classes) * total / (1 + total)
+    return np.flatnonzero(~(bound <= tolerance))
+
+
+@functools.cache
+def _sum_error_factor(num_classes):
+    """k with |fl(sum) - sum| <= k u sum for `row_sum` of m nonnegative terms (first order).
+
+    Short rows are summed one after another (k = m - 1). numpy's pairwise sum adds blocks of
+    at most 128 terms with 8 running sums (at most 16 terms each, then 3 levels joining them)
+    and halves longer rows recursively (one level per halving).
+    """
+    if num_classes <= SHORT:
+        return max(num_classes - 1, 0)
+    levels = max(0, math.ceil(math.log2(num_classes / 128)))
+    return math.ceil(min(num_classes, 128) / 8) + 3 + levels
+
+
+def _accurate_total(block, shift, top, buffers, exact_sum):
+    """Per row: s with the rounding of z_j - a accounted for (and, if `exact_sum`, the sum
+    itself compensated): see `log_softmax` and `_compensated_row_sum`."""
+    total = np.zeros(block.shape[0], np.float64)
+    compensation = np.zeros_like(total)
+    maxima = 0
     for cols in column_chunks(block.shape[1]):
-        terms, shifted, _ = _exp_below_max(block, cols, shift, top, buffers)
+        terms, shifted, n_max = _exp_below_max(block, cols, shift, top, buffers)
+        maxima += n_max
         scratch = buffers.view("scratch", shifted.shape)
         error = buffers.view("error", shifted.shape)
         _subtraction_error(block[:, cols], shift, shifted, scratch, error)
@@ -563,8 +669,52 @@ def _rounding_correction(block, shift, top, buffers):
         if broken.size:
             error = np.nan_to_num(error[broken], nan=0.0, posinf=0.0, neginf=0.0)
             part[broken] = row_dot(terms[broken], error)
-        correction += part
-    return correction
+        part = part.astype(np.float64) + (
+            _compensated_row_sum(terms, None, buffers)
+            if exact_sum
+            else row_sum(terms).astype(np.float64)
+        )
+        total, compensation = _neumaier_add(total, compensation, part)
+    if maxima != block.shape[0]:  # a tie for the maximum: the other tied classes count 1 each
+        total, compensation = _neumaier_add(
+            total, compensation, np.count_nonzero(block == shift, axis=1) - 1.0
+        )
+    return total + compensation  # float64: log1p of it is then rounded once to the dtype
+
+
+def _neumaier_add(total, compensation, part):
+    """Add `part` to the running sums `total` with the exact rounding error kept aside."""
+    new = total + part
+    total_is_bigger = np.abs(total) >= np.abs(part)
+    bigger = np.where(total_is_bigger, total, part)
+    smaller = np.where(total_is_bigger, part, total)
+    compensation = compensation + ((bigger - new) + smaller)
+    return new, compensation
+
+
+def _compensated_row_sum(terms, rough, buffers):
+    """Per row, as float64: the sum of the nonnegative `terms` with a relative error ~ u.
+
+    float32 terms are summed in float64, where m u_64 is far below a float32 ulp. float64
+    terms are split exactly as t = hi + lo (Rump's ExtractScalar): with sigma a power of 2
+    at least 2 (m + 2) max t, hi = (sigma + t) - sigma is a multiple of u sigma, so the sum of
+    the hi parts is exact in any order, and the lo parts are below u sigma, so the error of
+    their sum is of order m^2 u^2 max t. `rough` is any sum of the row at least its largest
+    term (the plain sum, say), or None to compute it; `buffers` holds the work arrays.
+    """
+    if terms.dtype != np.float64:
+        return np.add.reduce(terms, axis=1, dtype=np.float64)
+    num_cols = terms.shape[1]
+    if rough is None:  # the plain sum is >= max t (1 - m u): it bounds max t from above below
+        rough = row_sum(terms)
+    _, exponent = np.frexp(rough * (1 + 2.0**-40) * (2 * num_cols + 4))
+    sigma = np.ldexp(1.0, exponent)[:, np.newaxis]  # a row of zeros: sigma 1, every part 0
+    high = buffers.view("high", terms.shape)
+    np.add(terms, sigma, out=high)
+    np.subtract(high, sigma, out=high)
+    low = buffers.view("low", terms.shape)
+    np.subtract(terms, high, out=low)
+    return row_sum(high) + row_sum(low)
 
 
 def _subtraction_error(x, a, shifted, scratch, error):
