@@ -7,15 +7,17 @@ Usage::
 Each notebook runs in a fresh kernel with its own folder as the working directory (as Jupyter and
 nbval run it), so it imports ``lib`` because ``lib`` is installed, not through ``sys.path``.
 Widget state is stored in the notebook metadata so the static website can render the controls.
-Volatile metadata (execution timestamps) is dropped, so two runs of an unchanged notebook give
-the same file apart from figure bytes.
+Volatile metadata (execution timestamps) is dropped and widget model ids (random per kernel) are
+renamed deterministically, so two runs of an unchanged notebook give the same file.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -38,6 +40,20 @@ def normalise(nb: nbformat.NotebookNode) -> None:
         cell.metadata.pop("ExecuteTime", None)
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Rename the random widget model ids to ids derived from the notebook name and order."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return nb
+    text = json.dumps(nb)
+    for index, old in enumerate(list(state)):
+        text = text.replace(old, uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/{index}").hex)
+    return nbformat.from_dict(json.loads(text))
+
+
 def execute(path: Path) -> float:
     """Run one notebook in place; return the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
@@ -58,6 +74,7 @@ def execute(path: Path) -> float:
     client.execute()
     elapsed = time.perf_counter() - start
     normalise(nb)
+    nb = stable_widget_ids(nb, path.name)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed
