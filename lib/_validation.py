@@ -99,10 +99,15 @@ def as_class_labels(labels, num_classes, name="labels"):
     return array.astype(np.int64)
 
 
+def check_positive_int(value, name):
+    """Check that `value` is a positive integer (not a bool or a float) and return it as int."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
 def check_num_classes(num_classes):
     """Check that the number of classes is a positive integer and return it as int."""
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be at least 1, got {num_classes}")
-    return int(num_classes)
+    return check_positive_int(num_classes, "num_classes")

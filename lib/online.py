@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, format_index, normalize_axis
+from ._validation import as_float_array, check_positive_int, format_index, normalize_axis
 
 __all__ = [
     "NormalizerState",
@@ -431,11 +431,7 @@ def _as_slices(z, axis):
 
 
 def _check_block_size(block_size):
-    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer):
-        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
-    if block_size < 1:
-        raise ValueError(f"block_size must be at least 1, got {block_size}")
-    return int(block_size)
+    return check_positive_int(block_size, "block_size")
 
 
 def _normalizer_pass(x, block_size, cost):
