@@ -144,10 +144,11 @@ def softmax(z, axis=-1, *, out=None):
     Every exponent is :math:`\\le 0`, so no term overflows, and the largest term is exactly
     1, so the denominator lies in :math:`[1, m]`. Terms whose exponent is below about -745
     underflow to 0, which is the correctly rounded probability anyway. Eq. (13) holds for
-    every :math:`r`, and :math:`r = 0` is just as safe when
-    :math:`0 \\le a \\le \\ln(\\text{largest float}) - \\ln m - 1`: then no term and no sum
-    overflows, and the sum is :math:`\\ge 1`. In that common case the subtraction is skipped,
-    which saves a pass over the data and one rounding.
+    every :math:`r`, and :math:`r = 0` is just as safe whenever the unshifted sum :math:`Q` is
+    finite and :math:`\\ge 1`: then no term overflowed and none that underflowed mattered. So
+    the unshifted sum is tried first and the shift is applied only to blocks where that check
+    fails; on well-scaled logits this saves the pass that finds the maximum, the subtraction,
+    and one rounding.
 
     The probabilities are formed by dividing by the sum (as one multiplication by
     :math:`1/Q`), never as ``exp(z - logsumexp(z))``: the rounding error of ``logsumexp``
@@ -377,6 +378,8 @@ def softmax_jacobian(z):
 
 def _softmax_block(block, out_block, rows, lead_shape, axis):
     """Softmax of the rows of a 2-d block, written to `out_block` (which may be `block`)."""
+    if block.shape[1] > 1 and _softmax_unshifted(block, out_block):
+        return
     max_z = row_max(block)
     lowest, highest = np.minimum.reduce(max_z), np.maximum.reduce(max_z)  # nan if any is nan
     bad = (
@@ -410,6 +413,29 @@ def _softmax_block(block, out_block, rows, lead_shape, axis):
     np.multiply(out_block, (1 / total)[:, np.newaxis], out=out_block)
     if bad is not None:
         out_block[bad] = limit
+
+
+def _softmax_unshifted(block, out_block):
+    """Try eq. (13) with r = 0 first; return False (and leave garbage) if a row needs the shift.
+
+    r = 0 is as accurate as the shift whenever every row's sum Q is finite (no term overflowed)
+    and Q >= 1 (a term that underflowed would have had a probability below the smallest normal
+    float anyway). Checking that afterwards instead of finding the maximum first saves a whole
+    pass over the data on the common, well-scaled logits -- the max pass costs about as much as
+    the multiplication by 1/Q. Rows that fail (huge or very negative logits, inf, nan) are redone
+    by the caller with the maximum; in-place calls skip the attempt, which would overwrite z.
+    """
+    if np.may_share_memory(block, out_block):
+        return False
+    total = 0.0
+    for cols in column_chunks(block.shape[1]):  # long rows: chunks that stay in cache
+        chunk = out_block[:, cols]
+        np.exp(block[:, cols], out=chunk)
+        total = total + row_sum_fast(chunk)
+    if not (np.all(total >= 1) and np.all(total < np.inf)):  # nan fails both comparisons
+        return False
+    np.multiply(out_block, (1 / total)[:, np.newaxis], out=out_block)
+    return True
 
 
 @functools.cache
