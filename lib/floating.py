@@ -556,7 +556,8 @@ def softmax_shift_divide(z):
     -----
     Eq. (13) with the shift (14), :math:`r = -a`. Every term is at most 1 and the largest is
     exactly 1, so the denominator lies in :math:`[1, m]`: it neither overflows nor underflows.
-    This is the algorithm `lib.softmax` uses (there in float32 or float64).
+    `lib.softmax` uses it (in float32 or float64) for every block whose unshifted sum is not
+    safe; where it is, it skips the shift, which eq. (13) allows.
 
     Examples
     --------
