@@ -1,7 +1,8 @@
 """The tested numerical library behind Lecture 6 (Softmax).
 
-The core names are importable from `lib` directly; the helpers for diagrams, widgets,
-training, online softmax and floating point are submodules (``from lib.widgets import ...``).
+The core names are importable from `lib` directly; the helpers for training, online softmax
+and floating point are submodules (``from lib.online import ...``). Figures and explorers live
+in the separate package `viz`, so ``import lib`` needs numpy only.
 
 >>> from lib import softmax, cross_entropy
 >>> softmax([1000.0, 1000.0])

@@ -1,4 +1,4 @@
-"""Tests of lib.diagrams: the softmax-layer diagram and the probability bar charts."""
+"""Tests of viz.diagrams: the softmax-layer diagram and the probability bar charts."""
 
 import matplotlib
 
@@ -10,7 +10,7 @@ import pytest
 from matplotlib.patches import Circle, FancyArrowPatch
 
 from lib import softmax
-from lib.diagrams import draw_softmax_network, plot_probabilities, temperature_panels
+from viz.diagrams import draw_softmax_network, plot_probabilities, temperature_panels
 
 
 @pytest.fixture(autouse=True)

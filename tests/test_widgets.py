@@ -1,11 +1,11 @@
-"""Tests of lib.widgets: the softmax explorer and its dtype-aware softmax."""
+"""Tests of viz.widgets: the softmax explorer and its dtype-aware softmax."""
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
 
 from lib import softmax, softmax_naive
-from lib.widgets import DTYPES, diagnose, softmax_explorer, softmax_in_dtype
+from viz.widgets import DTYPES, diagnose, softmax_explorer, softmax_in_dtype
 
 
 def test_explorer_starts_with_softmax_of_the_initial_logits():

@@ -9,7 +9,7 @@ $z^L_j$ only), so the one structural change is visible: every $P_j$ depends on e
 
 `plot_probabilities` draws one probability vector as a bar chart with labelled axes, and
 `temperature_panels` draws softmax(z / T) for several temperatures T side by side (the static
-companion of the interactive explorer in `lib.widgets`).
+companion of the interactive explorer in `viz.widgets`).
 
 Only matplotlib's object-oriented API is used (no pyplot state is changed besides creating the
 figure), so the functions can be called from tests without a display.
