@@ -19,15 +19,34 @@ NB ?= chapters/*.ipynb
 help:
 	@sed -n '1,12p' Makefile
 
-## Environment: created on first use, refreshed when requirements.txt or pyproject.toml change.
+## Environment: created on first use, refreshed when the lock file or pyproject.toml change.
+## requirements.txt is the loose source (what we depend on, with ranges); requirements.lock is
+## generated from it by `make lock` (uv, every version pinned with hashes) and is what installs.
+## Each step prints one line; pip's own output goes to .venv/install.log (shown on failure).
+LOG := $(VENV)/install.log
 venv: $(STAMP)
-$(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (softmax course)" >/dev/null
-	touch $(STAMP)
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11 or newer (python.org, or your package manager), or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { echo "Python 3.11+ is required, $(PYTHON) is $$($(PYTHON) -V 2>&1): install a newer Python, or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "$(PYTHON) has no venv module: install it (Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
+	@echo "[setup 1/3] creating $(VENV) with $$($(PYTHON) -V)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "[setup 2/3] installing the locked packages (requirements.lock; log: $(LOG))"
+	@{ $(BIN)/python -m pip install --upgrade pip \
+	   && $(BIN)/python -m pip install --require-hashes --no-deps -r requirements.lock \
+	   && $(BIN)/python -m pip install --no-deps --editable . ; } >$(LOG) 2>&1 \
+	  || { tail -n 25 $(LOG) >&2; echo "pip failed: the whole log is $(LOG)" >&2; exit 1; }
+	@echo "[setup 3/3] registering the Jupyter kernel"
+	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (softmax course)" >>$(LOG) 2>&1
+	@touch $(STAMP)
+
+## Regenerate requirements.lock from requirements.txt after you change requirements.txt (or to
+## take newer releases within its ranges), then run `make test` and commit both files.
+## Universal: one lock for Linux, macOS and Windows, Python 3.11 and newer.
+.PHONY: lock
+lock: $(STAMP)
+	$(BIN)/uv pip compile requirements.txt --universal --python-version 3.11 --generate-hashes \
+	  --no-emit-package softmax-lecture-lib --quiet --output-file requirements.lock
 
 ## The website, built strictly: warnings (and nitpicky broken references) are errors.
 ## It needs the site's own web assets (vendor) and the student versions of the assignments,
@@ -51,8 +70,17 @@ $(VENDOR_STAMP): web/package.json web/package-lock.json scripts/vendor_assets.py
 	$(BIN)/python scripts/vendor_assets.py
 
 ## Every test. The book is built first because the browser test walks the built site.
+## Then strict nbval again on another of numpy's code paths (no AVX2/AVX-512 loops) and another
+## OpenBLAS kernel: the cheapest stand-in for a student's different CPU. The committed outputs
+## must reproduce there too. Those switches name x86 features, so elsewhere (e.g. Apple
+## silicon, which is already "another CPU") the second pass is skipped with a message.
+OTHER_CPU := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4" OPENBLAS_CORETYPE=Sandybridge
 test: lint book
 	$(BIN)/python -m pytest
+	@if [ "$$(uname -m)" = x86_64 ]; then \
+	  echo "strict nbval again, on numpy's baseline code path and another OpenBLAS kernel:"; \
+	  $(OTHER_CPU) $(BIN)/python -m pytest chapters; \
+	else echo "second nbval pass skipped: its CPU switches are for x86_64 (this is $$(uname -m))"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
