@@ -10,7 +10,7 @@ import pytest
 from matplotlib.patches import Circle, FancyArrowPatch
 
 from lib import softmax
-from viz.diagrams import draw_softmax_network, plot_probabilities, temperature_panels
+from viz.diagrams import draw_softmax_network, image_row, plot_probabilities, temperature_panels
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +107,22 @@ def test_temperature_panels_accept_another_softmax():
 def test_temperature_panels_reject_bad_temperatures(temps):
     with pytest.raises(ValueError, match="temperature"):
         temperature_panels([1.0, 0.0], temps)
+
+
+def test_image_row_puts_each_vector_in_its_own_image_on_one_scale():
+    images = np.arange(12.0).reshape(3, 4) - 5.0  # signed values, largest magnitude 6
+    fig = image_row(images, ["x", "y", "z"], image_shape=(2, 2), centred=True)
+    image_axes = [ax for ax in fig.axes if ax.images and ax.get_title()]
+    assert [ax.get_title() for ax in image_axes] == ["x", "y", "z"]
+    for ax, expected in zip(image_axes, images, strict=True):
+        (shown,) = ax.images
+        assert np.array_equal(shown.get_array(), expected.reshape(2, 2))
+        assert shown.get_clim() == (-6.0, 6.0)  # symmetric about 0: white means 0
+    assert len(fig.axes) == 4  # three images and one colour bar
+
+
+def test_image_row_rejects_images_of_the_wrong_size():
+    with pytest.raises(ValueError, match="shape"):
+        image_row(np.zeros((2, 5)), ["a", "b"])
+    with pytest.raises(ValueError, match="titles"):
+        image_row(np.zeros((2, 64)), ["a"])

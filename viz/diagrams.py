@@ -9,7 +9,8 @@ $z^L_j$ only), so the one structural change is visible: every $P_j$ depends on e
 
 `plot_probabilities` draws one probability vector as a bar chart with labelled axes, and
 `temperature_panels` draws softmax(z / T) for several temperatures T side by side (the static
-companion of the interactive explorer in `viz.widgets`).
+companion of the interactive explorer in `viz.widgets`). `image_row` draws a row of small images
+on one colour scale (the digits of chapter 6, and the weights that a classifier learns for them).
 
 Only matplotlib's object-oriented API is used (no pyplot state is changed besides creating the
 figure), so the functions can be called from tests without a display.
@@ -22,7 +23,7 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from lib._validation import as_float_array
 from lib.softmax import softmax
 
-__all__ = ["draw_softmax_network", "plot_probabilities", "temperature_panels"]
+__all__ = ["draw_softmax_network", "image_row", "plot_probabilities", "temperature_panels"]
 
 NODE_RADIUS = 0.22
 COLUMN_GAP = 2.2
@@ -322,4 +323,62 @@ def temperature_panels(logits, temperatures, *, softmax_fn=None):
     for ax in axes[0][1:]:
         ax.set_ylabel("")
     fig.tight_layout()
+    return fig
+
+
+def image_row(images, titles, *, image_shape=(8, 8), centred=False, colorbar_label=None):
+    """Draw vectors as a row of small images that share one colour scale.
+
+    Parameters
+    ----------
+    images : array_like, shape (k, h * w)
+        One image per row, flattened row by row (the way the digits of chapter 6 reach the
+        network).
+    titles : sequence of str, length k
+        One title per image.
+    image_shape : tuple of int, default (8, 8)
+        ``(h, w)``, the shape each row is reshaped to.
+    centred : bool, default False
+        False: grey levels, 0 white and the largest value black (pixels in [0, 1]).
+        True: a diverging colour map symmetric about 0 (red positive, blue negative, white 0),
+        for signed values such as weights, with a colour bar.
+    colorbar_label : str, optional
+        Label of the colour bar (drawn only when `centred` is True).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``k`` image axes without ticks (plus one colour-bar axes when `centred`).
+
+    Examples
+    --------
+    >>> fig = image_row(np.eye(4), ["a", "b", "c", "d"], image_shape=(2, 2))
+    >>> [ax.get_title() for ax in fig.axes]
+    ['a', 'b', 'c', 'd']
+    >>> plt.close(fig)
+    """
+    values = as_float_array(images, "images")
+    height, width = (int(size) for size in image_shape)
+    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] != height * width:
+        raise ValueError(
+            f"images must have shape (k, {height * width}) for image_shape {image_shape}, "
+            f"got {values.shape}"
+        )
+    labels = list(titles)
+    if len(labels) != values.shape[0]:
+        raise ValueError(f"titles has {len(labels)} entries for {values.shape[0]} images")
+    if centred:
+        limit = float(np.max(np.abs(values))) or 1.0
+        style = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}
+    else:
+        style = {"cmap": "gray_r", "vmin": 0.0, "vmax": float(np.max(values)) or 1.0}
+    count = values.shape[0]
+    fig, axes = plt.subplots(1, count, figsize=(0.95 * count + 0.8 * centred, 1.45), squeeze=False)
+    for ax, image, label in zip(axes[0], values, labels, strict=True):
+        shown = ax.imshow(image.reshape(height, width), **style)
+        ax.set_title(label, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if centred:
+        fig.colorbar(shown, ax=list(axes[0]), fraction=0.02, pad=0.02, label=colorbar_label)
     return fig
