@@ -57,17 +57,18 @@ book: $(STAMP) vendor assignments-release
 	@echo "Website built. Open file://$(CURDIR)/_build/html/index.html"
 	@echo "or run 'make serve' and open http://127.0.0.1:8000/"
 
-## Web assets the site serves itself (MathJax, the ipywidgets HTML manager, RequireJS): pinned in
-## web/package-lock.json, installed from npm (Node.js with npm is a prerequisite), copied into
-## web/static/npm/ (never committed). Re-done when the lock file or the copy script changes.
+## Web assets the site serves itself (MathJax, the ipywidgets HTML manager, RequireJS; axe-core for
+## the tests): pinned in web/package-lock.json, installed by `npm ci` (Node.js with npm is a
+## prerequisite), and the files a browser needs copied into web/static/npm/ (never committed).
 NPM          ?= npm
-VENDOR_STAMP := web/static/npm/VERSIONS.json
+VENDOR_STAMP := web/static/npm/.copied
 .PHONY: vendor
 vendor: $(VENDOR_STAMP)
 $(VENDOR_STAMP): web/package.json web/package-lock.json scripts/vendor_assets.py | $(STAMP)
 	@command -v $(NPM) >/dev/null || { echo "npm not found: the website's web assets come from npm. Install Node.js with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
 	$(NPM) ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/vendor_assets.py
+	touch $@
 
 ## Every test. The book is built first because the browser test walks the built site.
 ## Then strict nbval again on another of numpy's code paths (no AVX2/AVX-512 loops) and another

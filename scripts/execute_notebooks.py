@@ -4,11 +4,13 @@ Usage::
 
     python scripts/execute_notebooks.py chapters/*.ipynb     # or: make notebooks [NB=path]
 
-Each notebook runs in a fresh kernel with its own folder as the working directory (as Jupyter and
-nbval run it), so it imports ``lib`` because ``lib`` is installed, not through ``sys.path``.
-Widget state is stored in the notebook metadata so the static website can render the controls.
-Volatile metadata (execution timestamps) is dropped and widget model ids (random per kernel) are
-renamed deterministically, so two runs of an unchanged notebook give the same file.
+nbconvert does the work: its ExecutePreprocessor (nbclient) runs each notebook in a fresh
+kernel in the notebook's own folder (as Jupyter and nbval run it, so ``import lib`` works
+because lib is installed), stores the widget state the static website needs, and records no
+timestamps; its CoalesceStreamsPreprocessor joins stdout chunks whose split is only timing.
+What neither can do is kept here: widget model ids are random per kernel, so they are renamed
+to ids derived from the notebook's name and their order, and an unchanged notebook re-executes
+to the same file.
 """
 
 from __future__ import annotations
@@ -21,43 +23,7 @@ import uuid
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-
-KERNEL = "python3"
-TIMEOUT_PER_CELL = 300  # seconds; a chapter must run in well under a minute in total
-
-
-def normalise(nb: nbformat.NotebookNode) -> None:
-    """Drop metadata that changes from run to run and pin the kernel description."""
-    nb.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": KERNEL,
-    }
-    nb.metadata.pop("papermill", None)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("ExecuteTime", None)
-        if cell.cell_type == "code":
-            cell.outputs = merge_streams(cell.outputs)
-
-
-def merge_streams(outputs: list) -> list:
-    """Join consecutive stdout (or stderr) chunks: their split is timing, not content."""
-    merged = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if (
-            output.output_type == "stream"
-            and previous is not None
-            and previous.output_type == "stream"
-            and previous.name == output.name
-        ):
-            previous.text += output.text
-        else:
-            merged.append(output)
-    return merged
-
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor, ExecutePreprocessor
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -65,8 +31,6 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 def stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """Rename the random widget model ids to ids derived from the notebook name and order."""
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    if not state:
-        return nb
     text = json.dumps(nb)
     for index, old in enumerate(list(state)):
         text = text.replace(old, uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/{index}").hex)
@@ -76,23 +40,15 @@ def stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.Notebook
 def execute(path: Path) -> float:
     """Run one notebook in place; return the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    client = NotebookClient(
-        nb,
-        timeout=TIMEOUT_PER_CELL,
-        kernel_name=KERNEL,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-        store_widget_state=True,
-        record_timing=False,
-        allow_errors=False,
-    )
+    resources = {"metadata": {"path": str(path.parent.resolve())}}
     start = time.perf_counter()
-    client.execute()
+    ExecutePreprocessor(
+        timeout=300, kernel_name="python3", store_widget_state=True, record_timing=False
+    ).preprocess(nb, resources)
     elapsed = time.perf_counter() - start
-    normalise(nb)
+    CoalesceStreamsPreprocessor().preprocess(nb, resources)
+    for cell in nb.cells:  # JupyterLab's run timestamps, if the notebook was run there
+        cell.metadata.pop("execution", None)
     nb = stable_widget_ids(nb, path.name)
     nbformat.validate(nb)
     nbformat.write(nb, path)
@@ -102,8 +58,7 @@ def execute(path: Path) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    for path in args.notebooks:
+    for path in parser.parse_args(argv).notebooks:
         print(f"executing {path} ...", end=" ", flush=True)
         print(f"{execute(path):.1f} s")
     return 0

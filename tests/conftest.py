@@ -17,3 +17,15 @@ settings.register_profile(
 )
 settings.register_profile("hunt", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
+
+# The website's browser fixtures (base_url, browser_type_launch_args, browser_context_args,
+# color_mode, site_page, page_problems; see tests/site_fixtures.py), for every test module.
+from tests.site_fixtures import (  # noqa: E402, F401
+    base_url,
+    browser_context_args,
+    browser_type_launch_args,
+    color_mode,
+    page_problems,
+    site_dir,
+    site_page,
+)
