@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "assignments"
 FIXTURES = ROOT / "tests" / "fixtures" / "assignments"
 SCRIPT = ROOT / "scripts" / "assignments.py"
+# the committed course files besides source/ (the config and the grader's modules)
+COURSE_FILES = ("nbgrader_config.py", "grading.py", "hidden_tasks.py", "expected_values.json")
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
@@ -44,7 +46,8 @@ def run_script(course, *args):
 def copy_course(destination):
     """A fresh course directory: the committed config and sources, nothing generated."""
     destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(COURSE / "nbgrader_config.py", destination / "nbgrader_config.py")
+    for name in COURSE_FILES:
+        shutil.copy(COURSE / name, destination / name)
     shutil.copytree(COURSE / "source", destination / "source")
     return destination
 
