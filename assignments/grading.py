@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Bool, Dict, Float, Integer, List, Unicode
@@ -264,6 +265,8 @@ class SandboxedExecute(Execute):
         finally:
             watchdog.cancel()
 
+    execute_cell = run_sync(async_execute_cell)  # nbclient wraps the base class's coroutine
+
     async def _limit_cpu(self, cell_index):
         """Interrupt the cell after cell_cpu_limit_s CPU seconds; kill the kernel if it ignores."""
         pid = self.km.sandbox_pid() if hasattr(self.km, "sandbox_pid") else None
@@ -286,7 +289,9 @@ class SandboxedExecute(Execute):
         if self._kernel_died_in is not None:
             if cell.cell_type == "code":
                 cell.outputs = [
-                    _error_output("KernelDied", f"not run: the kernel died in cell {self._kernel_died_in}")
+                    _error_output(
+                        "KernelDied", f"not run: the kernel died in cell {self._kernel_died_in}"
+                    )
                 ]
             return cell, resources
         try:
@@ -355,7 +360,10 @@ class SaveJudgedScores(SaveAutoGrades):
         if cell.cell_type != "code":
             return super()._add_score(cell, resources)
         grade = self.gradebook.find_grade(
-            cell.metadata["nbgrader"]["grade_id"], self.notebook_id, self.assignment_id, self.student_id
+            cell.metadata["nbgrader"]["grade_id"],
+            self.notebook_id,
+            self.assignment_id,
+            self.student_id,
         )
         score = resources.get("judged_scores", {}).get(grade.name, 0.0)
         grade.auto_score = min(max(float(score), 0.0), float(grade.max_score))
@@ -375,6 +383,8 @@ def judge(assignment, grade_id, records):
     forbidden = sorted(set(record.get("modules", [])) & {"lib", "scipy"})
     if forbidden:
         problems.append(f"must use numpy only, but it called into {forbidden[0]}")
+    if record.get("notebook_threads"):
+        problems.append("a thread started by the notebook was running during the tests")
     check = CHECKS.get(grade_id)
     if check is None:
         return [f"no check for the grade cell {grade_id!r}"]
@@ -480,7 +490,9 @@ def _check_overflow_demo(c):
     if len(c.get("z_demo")["shape"]) != 1 or len(z_demo) < 2:
         return c.fail("z_demo must be a 1-D array of at least 2 logits")
     if not max(z_demo) > math.log(sys.float_info.max):
-        return c.fail(f"e^z overflows float64 only for z > 709.78; the largest entry is {max(z_demo)}")
+        return c.fail(
+            f"e^z overflows float64 only for z > 709.78; the largest entry is {max(z_demo)}"
+        )
     if all(math.isfinite(v) for v in naive):
         return c.fail("naive_probs must show the failure (an inf or a nan)")
     if stable != recomputed:
@@ -498,7 +510,8 @@ def _check_gradient_check(c):
     analytic = c.array("check_analytic", (5, 4))
     numerical = c.array("check_numerical", (5, 4))
     if analytic is not None and numerical is not None:
-        worst = max(abs(a - b) / (abs(a) + abs(b)) if a or b else 0.0 for a, b in zip(analytic, numerical))
+        pairs = zip(analytic, numerical, strict=True)
+        worst = max(abs(a - b) / (abs(a) + abs(b)) if a or b else 0.0 for a, b in pairs)
         if not worst < 1e-6:
             c.fail(f"cross_entropy_grad and the numerical gradient differ by {worst:.2e}")
 
@@ -567,8 +580,10 @@ def _check_train(c):
         c.close("first cost of history_ce (zero weights)", costs[:1], [math.log(10)], 1e-12, 0.0)
     accuracy = _digits_test_accuracy(c, "W_ce", "b_ce")
     if accuracy is not None and not accuracy >= hidden_tasks.ACCURACY_FLOOR_CE:
-        c.fail(f"W_ce, b_ce classify {accuracy:.3f} of the test digits; at least "
-               f"{hidden_tasks.ACCURACY_FLOOR_CE} is needed")
+        c.fail(
+            f"W_ce, b_ce classify {accuracy:.3f} of the test digits; at least "
+            f"{hidden_tasks.ACCURACY_FLOOR_CE} is needed"
+        )
 
 
 def _check_curves(c):
@@ -579,8 +594,10 @@ def _check_curves(c):
     accuracy = _digits_test_accuracy(c, "W_mse", "b_mse")
     if accuracy is not None:
         if not accuracy >= hidden_tasks.ACCURACY_FLOOR_MSE:
-            c.fail(f"W_mse, b_mse classify {accuracy:.3f} of the test digits: the squared-error "
-                   f"model was not trained (at least {hidden_tasks.ACCURACY_FLOOR_MSE} expected)")
+            c.fail(
+                f"W_mse, b_mse classify {accuracy:.3f} of the test digits: the squared-error "
+                f"model was not trained (at least {hidden_tasks.ACCURACY_FLOOR_MSE} expected)"
+            )
         c.close("test_accuracy_mse", [c.number("test_accuracy_mse")], [accuracy], 1e-12, 0.0)
     panels = c.get("panels").get("items", [])
     curves = 0

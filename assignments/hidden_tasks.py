@@ -122,7 +122,20 @@ class _Report:
 
     def emit(self):
         self.record["modules"] = sorted(self._modules)
+        self.record["notebook_threads"] = _notebook_threads()
         print(RECORD_MARKER + json.dumps(self.record), flush=True)
+
+
+def _notebook_threads():
+    """Names of running threads that the notebook started (honest code starts none): a worker
+    thread started beforehand would run code the tracer cannot see."""
+    found = []
+    for thread in threading.enumerate():
+        owners = (type(thread), getattr(thread, "_target", None))
+        modules = [str(getattr(owner, "__module__", "") or "") for owner in owners]
+        if any(m.split(".")[0] in ("__main__", "lib", "scipy") for m in modules):
+            found.append(thread.name)
+    return found
 
 
 def _array(values, dtype=np.float64):
@@ -196,9 +209,7 @@ def _gradient_check_hidden_tests(ns, report):
     z_check = np.random.default_rng(Z_CHECK_SEED).normal(size=(5, 4))
     labels = np.array(LABELS_CHECK)
     report.call("check_analytic", _name(ns, "cross_entropy_grad"), z_check, labels)
-    report.call(
-        "check_numerical", numerical_gradient, lambda t: cross_entropy(t, labels), z_check
-    )
+    report.call("check_numerical", numerical_gradient, lambda t: cross_entropy(t, labels), z_check)
 
 
 # --- Assignment 2: train_classifier -------------------------------------------------------------

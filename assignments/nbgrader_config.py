@@ -68,7 +68,7 @@ c.SandboxedKernelManager.cpu_limit_s = 300
 # tests score 0, and grading goes on with the next cell). The slowest honest cell (300 epochs of
 # training) needs about 0.3 CPU seconds. CPU time, not wall time: a loaded grading machine cannot
 # time out an honest student.
-c.SandboxedExecute.cell_cpu_limit_s = 10
+c.SandboxedExecute.cell_cpu_limit_s = 5
 # Wall-clock backstop for a cell that waits without using CPU (time.sleep, a blocked read).
 c.SandboxedExecute.timeout = 60
 c.SandboxedExecute.interrupt_on_timeout = True

@@ -40,7 +40,10 @@ def cost_and_grads(x, w, b, labels, loss):
     n, m = len(x), len(b)
     cost, dz = mpmath.mpf(0), []
     for xi, y in zip(x, labels, strict=True):
-        z = [mpmath.fsum(mpmath.mpf(xi[k]) * w[k][j] for k in range(len(xi))) + b[j] for j in range(m)]
+        z = [
+            mpmath.fsum(mpmath.mpf(xi[k]) * w[k][j] for k in range(len(xi))) + b[j]
+            for j in range(m)
+        ]
         p = softmax(z)
         r = [p[j] - (j == y) for j in range(m)]
         if loss == "cross_entropy":
@@ -50,7 +53,10 @@ def cost_and_grads(x, w, b, labels, loss):
             cost += mpmath.fsum(v * v for v in r) / 2
             pr = mpmath.fsum(p[j] * r[j] for j in range(m))
             dz.append([p[j] * (r[j] - pr) / n for j in range(m)])
-    dw = [[mpmath.fsum(x[i][k] * dz[i][j] for i in range(n)) for j in range(m)] for k in range(len(x[0]))]
+    dw = [
+        [mpmath.fsum(x[i][k] * dz[i][j] for i in range(n)) for j in range(m)]
+        for k in range(len(x[0]))
+    ]
     db = [mpmath.fsum(dz[i][j] for i in range(n)) for j in range(m)]
     return cost / n, dw, db
 
@@ -67,7 +73,11 @@ def mean_cost(z, labels):
 def expected_values():
     t = inputs
     z_rows = {"extreme": t.Z_EXTREME, "wide": t.Z_WIDE, "vector": [t.Z_VECTOR], "f32": t.Z_F32}
-    tiny = [t.TINY_X, [[mpmath.mpf(v) for v in r] for r in t.TINY_W], [mpmath.mpf(v) for v in t.TINY_B]]
+    tiny = [
+        t.TINY_X,
+        [[mpmath.mpf(v) for v in r] for r in t.TINY_W],
+        [mpmath.mpf(v) for v in t.TINY_B],
+    ]
     values = {
         "softmax-hidden-tests": {k: flat(map(softmax, z)) for k, z in z_rows.items()},
         "log-softmax-hidden-tests": {
@@ -86,7 +96,9 @@ def expected_values():
         },
         # the central difference of x^3 is exactly 3x^2 + eps^2
         "gradient-check-hidden-tests": {
-            "cube": flat([3 * mpmath.mpf(v) ** 2 + mpmath.mpf(t.CUBE_EPS) ** 2 for v in r] for r in t.CUBE_X)
+            "cube": flat(
+                [3 * mpmath.mpf(v) ** 2 + mpmath.mpf(t.CUBE_EPS) ** 2 for v in r] for r in t.CUBE_X
+            )
         },
     }
     for grade_id, loss in [
