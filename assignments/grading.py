@@ -316,7 +316,8 @@ class JudgeHiddenTests(NbGraderPreprocessor):
     """Score every auto-graded code cell from its record, in the grader's process.
 
     The score (0 or the cell's points) goes into ``resources["judged_scores"]``; the cell gets a
-    stdout output that says what was wrong, for the feedback. A grade cell without a check, a
+    stdout output that says what was wrong, for the feedback (the record lines, read, are
+    removed, and so is any execute_result). A grade cell without a check, a
     missing or unreadable record, or two records for one cell score 0.
     """
 
@@ -336,7 +337,7 @@ class JudgeHiddenTests(NbGraderPreprocessor):
             problems = [f"the record could not be judged ({type(error).__name__})"]
         resources["judged_scores"][grade_id] = 0.0 if problems else points
         verdict = "passed" if not problems else "failed: " + "; ".join(problems[:5])
-        cell.outputs = [o for o in cell.outputs if o.output_type != "execute_result"]
+        cell.outputs = [o for o in map(_without_records, cell.outputs) if o is not None]
         cell.outputs.append(new_output("stream", name="stdout", text=f"[grader] {verdict}\n"))
         return cell, resources
 
@@ -351,6 +352,17 @@ def _records(cell):
         for line in text.splitlines()
         if line.startswith(hidden_tasks.RECORD_MARKER)
     ]
+
+
+def _without_records(output):
+    """The output as the feedback shows it: no execute_result, no record lines (read already)."""
+    if output.output_type == "execute_result":
+        return None
+    if output.output_type == "stream":
+        lines = output.get("text", "").splitlines(keepends=True)
+        output.text = "".join(x for x in lines if not x.startswith(hidden_tasks.RECORD_MARKER))
+        return output if output.text else None
+    return output
 
 
 class SaveJudgedScores(SaveAutoGrades):

@@ -109,15 +109,15 @@ def build_submission(release_nb, source_nb, edits):
 def write_submissions(course, assignment, inbox):
     """Write every submission of one assignment as inbox/<student>/<assignment>.ipynb.
 
-    Returns the student ids: three honest ones ('aa-honest', 'solution', 'zz-honest'),
-    'blank' and one per .cells fixture.
+    Returns the student ids: two honest ones ('aa-honest', 'solution'), 'blank' and one per
+    .cells fixture.
     """
     notebook = f"{assignment}.ipynb"
     release_nb = nbformat.read(course / "release" / assignment / notebook, as_version=4)
     source_nb = nbformat.read(course / "source" / assignment / notebook, as_version=4)
     honest = [("solution", "", "")]
-    # the honest students: graded first and last, around every other submission
-    submissions = {"solution": honest, "aa-honest": honest, "zz-honest": honest, "blank": []}
+    # two honest students, graded before ("aa-") and after the attacks ("attack-", "gap-")
+    submissions = {"aa-honest": honest, "solution": honest, "blank": []}
     for path in sorted((FIXTURES / assignment).glob("*.cells")):
         submissions[path.stem] = parse_cells_file(path)
     for student, edits in submissions.items():

@@ -4,8 +4,10 @@ One module-scoped fixture copies the course directory (config + sources) into a 
 folder and runs the documented flow through ``scripts/assignments.py``: release (generate the
 student versions), collect a folder of submissions, autograde (one nbgrader run per
 assignment grades every submission), export grades.csv, generate feedback. The submissions are
-the instructor solution, the blank student version, and the wrong, tampered and faulty
-notebooks described under tests/fixtures/assignments/. Every test below reads the results.
+three honest students (the instructor solution), the blank student version, and the wrong,
+tampered, faulty and adversarial notebooks described under tests/fixtures/assignments/. Every
+kernel runs in the bubblewrap sandbox of assignments/grading.py. Every test below reads the
+results.
 """
 
 import csv
@@ -49,7 +51,7 @@ TASKS = {
     ),
 }
 SOLUTION = {"softmax_and_cost": (3, 3, 2, 2, 1, 2), "train_classifier": (2, 3, 2, 1)}
-HONEST = ("aa-honest", "solution", "zz-honest")  # graded first, in the middle, and last
+HONEST = ("aa-honest", "solution")  # graded before and after the attacks
 UNSHIFTED = (0, 3, 2, 0, 0, 2)  # softmax wrong; everything calling it on extreme logits too
 NOTHING = {a: (0,) * len(TASKS[a]) for a in TASKS}
 EXPECTED = {
@@ -57,10 +59,6 @@ EXPECTED = {
         **{student: SOLUTION["softmax_and_cost"] for student in HONEST},
         "blank": NOTHING["softmax_and_cost"],
         "wrong-unshifted": UNSHIFTED,
-        # the gradient task, and the gradient check that compares it with the mean cost
-        "wrong-missing-1-over-n": (3, 3, 2, 0, 1, 0),
-        # right only for 1-D input: the overflow demo is the one task that survives
-        "wrong-axis": (0, 0, 0, 0, 1, 0),
         # log(0) = -inf in the tails: log_softmax and the cost built on it
         "wrong-log-of-softmax": (3, 0, 0, 2, 1, 2),
         # issue 11: `shifted - log(sum)` rounds a confident prediction's log P to 0
@@ -68,7 +66,6 @@ EXPECTED = {
         # tampering on top of the unshifted softmax earns exactly what the honest one does
         "tamper-edit-tests": UNSHIFTED,
         "tamper-delete-tests": UNSHIFTED,
-        "tamper-redefine-helpers": UNSHIFTED,
         # scipy and lib are not in the sandbox: the cells that import them fail
         "tamper-uses-scipy": NOTHING["softmax_and_cost"],
         "tamper-uses-lib": (0, 3, 0, 0, 0, 0),
