@@ -59,8 +59,6 @@ EXPECTED = {
         **{student: SOLUTION["softmax_and_cost"] for student in HONEST},
         "blank": NOTHING["softmax_and_cost"],
         "wrong-unshifted": UNSHIFTED,
-        # log(0) = -inf in the tails: log_softmax and the cost built on it
-        "wrong-log-of-softmax": (3, 0, 0, 2, 1, 2),
         # issue 11: `shifted - log(sum)` rounds a confident prediction's log P to 0
         "wrong-shifted-log": (3, 0, 2, 2, 1, 2),
         # tampering on top of the unshifted softmax earns exactly what the honest one does
@@ -87,8 +85,9 @@ EXPECTED = {
     "train_classifier": {
         **{student: SOLUTION["train_classifier"] for student in HONEST},
         "blank": NOTHING["train_classifier"],
-        # train() is judged with the grader's own gradient: only the gradient tasks fail
-        "wrong-missing-1-over-n": (0, 3, 0, 1),
+        # train() is judged with the grader's own gradient and passes; the gradient tasks fail,
+        # and 1347x too large steps leave the squared-error model below its accuracy floor
+        "wrong-missing-1-over-n": (0, 3, 0, 0),
         # zero weights classify 10% of the test digits, whatever test_accuracy_ce claims
         "tamper-reported-accuracy": (2, 0, 2, 1),
         "attack-tracer-evasion": NOTHING["train_classifier"],
