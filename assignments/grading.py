@@ -28,6 +28,7 @@ verdict out of the student's process.
 """
 
 import asyncio
+import functools
 import json
 import math
 import os
@@ -244,10 +245,12 @@ class SandboxedExecute(Execute):
         super().__init__(**kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._kernel_died_in = None
+        self._kernel_died_in, self._kernel_cpu_s = None, 0.0
         self._assignment = resources.get("nbgrader", {}).get("assignment", "")
         self._notebook_dir = str(Path(resources.get("metadata", {}).get("path") or ".").resolve())
-        return super().preprocess(nb, resources, km)
+        result = super().preprocess(nb, resources, km)
+        self.log.info("the sandboxed kernel used %.1f CPU seconds", self._kernel_cpu_s)
+        return result
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -264,6 +267,9 @@ class SandboxedExecute(Execute):
             )
         finally:
             watchdog.cancel()
+            pid = self.km.sandbox_pid() if hasattr(self.km, "sandbox_pid") else None
+            if pid is not None:
+                self._kernel_cpu_s = max(self._kernel_cpu_s, _tree_cpu_seconds(pid))
 
     execute_cell = run_sync(async_execute_cell)  # nbclient wraps the base class's coroutine
 
@@ -551,6 +557,7 @@ def _digits_test_accuracy(c, w_name, b_name):
     return float(np.mean(predicted == labels_test))
 
 
+@functools.cache  # one split per grading run, not one per cell and submission
 def _digits_test_split():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
