@@ -103,8 +103,9 @@ STUDENT_CASES = [(a, s) for a in ASSIGNMENTS for s in sorted(EXPECTED[a])]
 def course(tmp_path_factory):
     """A temporary course directory after the whole instructor flow has run once."""
     root = copy_course(tmp_path_factory.mktemp("course"))
+    course_files = {name: (root / name).read_bytes() for name in COURSE_FILES}
     run_script(root, "release")
-    result = {"root": root, "students": {}, "scores": {}}
+    result = {"root": root, "students": {}, "scores": {}, "course_files": course_files}
     for assignment in ASSIGNMENTS:
         inbox = root.parent / f"inbox-{assignment}"
         result["students"][assignment] = write_submissions(root, assignment, inbox)
@@ -174,7 +175,7 @@ def test_submission_saw_no_course_file_and_changed_none(course):
     # filesystem, sabotage and config hijack: nothing of the course is in the sandbox
     root = course["root"]
     for name in COURSE_FILES:
-        assert (root / name).read_bytes() == (COURSE / name).read_bytes(), name
+        assert (root / name).read_bytes() == course["course_files"][name], name
     nb = cells_by_id(autograded(course, "softmax_and_cost", "attack-filesystem"))
     student_cell = next(c for c in nb.values() if "course files found" in c.source)
     assert "course files found: 0" in "".join(o.get("text", "") for o in student_cell.outputs)
