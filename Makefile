@@ -107,11 +107,15 @@ bench: $(STAMP)
 
 ## Assignments (nbgrader; assignments/README.md). Student versions -> assignments/release/
 ## (the website links them, so `make book` needs them first); grading: A=<assignment> IN=<folder>
-## holding <student>/<assignment>.ipynb -> collect, autograde, grades.csv, feedback HTML.
-.PHONY: assignments-release assignments-grade
+## holding <student>/<assignment>.ipynb -> collect, autograde, grades.csv, feedback HTML. Grading
+## runs every kernel in bubblewrap (Debian package `bubblewrap`; assignments/README.md).
+.PHONY: assignments-release assignments-grade assignments-expected
 assignments: assignments-release
 assignments-release: $(STAMP)
 	$(BIN)/python scripts/assignments.py release
+## The hidden tests' expected values (mpmath) -> assignments/expected_values.json
+assignments-expected: $(STAMP)
+	$(BIN)/python scripts/assignment_reference_values.py
 assignments-grade: $(STAMP)
 	@test -n "$(A)" -a -n "$(IN)" || { echo "usage: make assignments-grade A=softmax_and_cost IN=folder"; exit 2; }
 	$(BIN)/python scripts/assignments.py grade $(A) $(IN)

@@ -15,9 +15,11 @@ Everything except ``source/``, this file, ``README.md`` and ``index.md`` is gene
 ignored by git.
 """
 
-from nbclient.exceptions import DeadKernelError
-from nbformat.v4 import new_output
-from nbgrader.preprocessors import Execute, OverwriteCells
+import os
+import shutil
+import sys
+
+from nbgrader.preprocessors import OverwriteCells
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -37,64 +39,51 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # edits or deletes a test cell or a locked cell grades against the instructor's copy.
 c.ClearHiddenTests.enforce_metadata = True
 
-# --- Autograding: time limits and crashed kernels --------------------------------------------
-# Per-cell limit in seconds. The slowest cell of the instructor solutions (imports of sklearn and
-# matplotlib) takes 1.6 s on an idle 2-core machine, the others well under a second; 6 s leaves
-# room for a loaded grader and keeps a looping submission under the 10 s budget per submission.
-# Raise it (and expect slower grading of loops) on a machine that is much slower. A cell
-# that runs longer (an infinite loop) is interrupted, recorded as an error (CellTimeoutError, so
-# a test cell scores 0) and grading continues with the next cell.
-c.Execute.timeout = 6
-# Interrupt (SIGINT) a cell that times out instead of killing the kernel, so the cells after it
-# still run with the student's earlier definitions.
-c.Execute.interrupt_on_timeout = True
-# Output messages (IOPub) can lag behind the execute reply on a busy machine. Scores come from
-# the reply (an error reply becomes an error output, see nbgrader's Execute.on_cell_executed),
-# so a late output is waited for a while and then given up, instead of failing the submission.
-c.Execute.iopub_timeout = 10
-c.Execute.raise_on_iopub_timeout = False
+# --- Autograding: a sandboxed kernel, verdicts in the grader's process (grading.py) -------------
+# grading.py lives beside this file; nbgrader reads this file wherever it runs (the command line
+# in this folder, or the Formgrader), so this folder goes on the import path first.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from grading import (  # noqa: E402
+    SANDBOX_PACKAGE,
+    JudgeHiddenTests,
+    SandboxedExecute,
+    SaveJudgedScores,
+)
+
+# Every grading kernel runs in bubblewrap (Debian package `bubblewrap`); without it, grading
+# stops with one line naming the package. To grade WITHOUT a sandbox (student code then runs as
+# you, with your files), opt out explicitly with the next line; the log then says so per kernel.
+# c.SandboxedKernelManager.sandbox = False
+if "autograde" in sys.argv[1:3] and shutil.which("bwrap") is None:
+    if c.SandboxedKernelManager.get("sandbox", True):
+        sys.exit(
+            f"nbgrader autograde: the grading sandbox needs bwrap; install the Debian package "
+            f"'{SANDBOX_PACKAGE}' (apt-get install {SANDBOX_PACKAGE})"
+        )
+# Limits of each sandbox: address space per process (MiB), processes, CPU seconds per process.
+c.SandboxedKernelManager.memory_limit_mb = 6144
+c.SandboxedKernelManager.process_limit = 64
+c.SandboxedKernelManager.cpu_limit_s = 300
+# Per cell: CPU seconds of the whole sandbox before the cell is interrupted (an error: the cell's
+# tests score 0, and grading goes on with the next cell). The slowest honest cell (the imports
+# of matplotlib and scikit-learn) needs about 3 CPU seconds, training 300 epochs about 0.3. CPU
+# time, not wall time: a loaded grading machine cannot time out an honest student.
+c.SandboxedExecute.cell_cpu_limit_s = 10
+# Wall-clock backstop for a cell that waits without using CPU (time.sleep, a blocked read).
+c.SandboxedExecute.timeout = 60
+c.SandboxedExecute.interrupt_on_timeout = True
+# Per assignment: packages hidden from the kernel. Assignment 1 needs numpy only, so scipy (whose
+# scipy.special.softmax the rules forbid) is not there at all; `lib` never is (the repository is
+# outside the sandbox).
+c.SandboxedExecute.sandbox_options = {
+    "softmax_and_cost": {"hidden_packages": ["scipy", "sklearn"]},
+}
+# Output messages (IOPub) can lag behind the execute reply on a busy machine: wait a while, then
+# give up on them instead of failing the submission.
+c.SandboxedExecute.iopub_timeout = 10
+c.SandboxedExecute.raise_on_iopub_timeout = False
 # Run the student's notebook exactly once: a retry would only run a crashing notebook again.
-c.Execute.execute_retries = 0
-
-
-class ExecuteAsFarAsItGets(Execute):
-    """nbgrader's Execute, except that a kernel death costs only the cells after it.
-
-    Stock nbgrader (0.9.6) lets ``DeadKernelError`` escape: the whole submission is discarded
-    ("Removing failed assignment") and ``nbgrader autograde`` exits non-zero. Here the cell
-    during which the kernel died (``os._exit``, a segfault, the OOM killer) gets an error
-    output, every later code cell gets a ``KernelDied`` error output without being run (so
-    each later test cell scores 0, it cannot pass by having no output), and the cells before
-    keep the scores they earned. Any other failure of the kernel machinery during a cell (a
-    kernel that ignores the interrupt, a broken channel) is treated the same way.
-    """
-
-    def preprocess(self, nb, resources=None, km=None):
-        self._kernel_died_in = None
-        return super().preprocess(nb, resources, km)
-
-    def preprocess_cell(self, cell, resources, index):
-        if self._kernel_died_in is not None:
-            if cell.cell_type == "code":
-                cell.outputs = [
-                    _kernel_died_output(f"not run: the kernel died in cell {self._kernel_died_in}")
-                ]
-            return cell, resources
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            reason = "the kernel died while running this cell"
-        except Exception as error:  # noqa: BLE001 (any kernel failure ends this notebook's run)
-            reason = f"the kernel failed while running this cell ({type(error).__name__}: {error})"
-        self._kernel_died_in = index
-        cell.outputs.append(_kernel_died_output(reason))
-        return cell, resources
-
-
-def _kernel_died_output(message):
-    return new_output(
-        "error", ename="KernelDied", evalue=message, traceback=[f"KernelDied: {message}"]
-    )
+c.SandboxedExecute.execute_retries = 0
 
 
 class RestoreDeletedTests(OverwriteCells):
@@ -145,13 +134,15 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# The stock list with Execute swapped for the subclass above (same order as nbgrader 0.9.6).
+# The stock list of nbgrader 0.9.6 with grading.py's Execute and SaveAutoGrades, and the judge
+# between them: scores come from the judge, never from what a grade cell printed or returned.
 c.Autograde.autograde_preprocessors = [
-    ExecuteAsFarAsItGets,
+    SandboxedExecute,
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    JudgeHiddenTests,  # before LimitOutput, which could cut a long record short
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    SaveJudgedScores,
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]

@@ -122,7 +122,14 @@ def main(argv=None):
         feedback(course, args.name)
     elif args.command == "grade":
         collect(course, args.name, args.folder)
-        autograde(course, args.name)
+        try:
+            autograde(course, args.name)
+        except subprocess.CalledProcessError:
+            # nbgrader has named the submissions it could not grade; the class still gets
+            # its grades and feedback, then this command fails
+            export(course)
+            feedback(course, args.name)
+            sys.exit("autograde failed for some submissions (named in the log above)")
         export(course)
         feedback(course, args.name)
     elif args.command == "scores":

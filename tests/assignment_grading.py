@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "assignments"
 FIXTURES = ROOT / "tests" / "fixtures" / "assignments"
 SCRIPT = ROOT / "scripts" / "assignments.py"
+# the committed course files besides source/ (the config and the grader's modules)
+COURSE_FILES = ("nbgrader_config.py", "grading.py", "hidden_tasks.py", "expected_values.json")
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
@@ -44,7 +46,8 @@ def run_script(course, *args):
 def copy_course(destination):
     """A fresh course directory: the committed config and sources, nothing generated."""
     destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(COURSE / "nbgrader_config.py", destination / "nbgrader_config.py")
+    for name in COURSE_FILES:
+        shutil.copy(COURSE / name, destination / name)
     shutil.copytree(COURSE / "source", destination / "source")
     return destination
 
@@ -106,12 +109,15 @@ def build_submission(release_nb, source_nb, edits):
 def write_submissions(course, assignment, inbox):
     """Write every submission of one assignment as inbox/<student>/<assignment>.ipynb.
 
-    Returns the student ids: 'solution', 'blank' and one per .cells fixture.
+    Returns the student ids: two honest ones ('aa-honest', 'solution'), 'blank' and one per
+    .cells fixture.
     """
     notebook = f"{assignment}.ipynb"
     release_nb = nbformat.read(course / "release" / assignment / notebook, as_version=4)
     source_nb = nbformat.read(course / "source" / assignment / notebook, as_version=4)
-    submissions = {"solution": [("solution", "", "")], "blank": []}
+    honest = [("solution", "", "")]
+    # two honest students, graded before ("aa-") and after the attacks ("attack-", "gap-")
+    submissions = {"aa-honest": honest, "solution": honest, "blank": []}
     for path in sorted((FIXTURES / assignment).glob("*.cells")):
         submissions[path.stem] = parse_cells_file(path)
     for student, edits in submissions.items():

@@ -4,17 +4,24 @@ One module-scoped fixture copies the course directory (config + sources) into a 
 folder and runs the documented flow through ``scripts/assignments.py``: release (generate the
 student versions), collect a folder of submissions, autograde (one nbgrader run per
 assignment grades every submission), export grades.csv, generate feedback. The submissions are
-the instructor solution, the blank student version, and the wrong, tampered and faulty
-notebooks described under tests/fixtures/assignments/. Every test below reads the results.
+three honest students (the instructor solution), the blank student version, and the wrong,
+tampered, faulty and adversarial notebooks described under tests/fixtures/assignments/. Every
+kernel runs in the bubblewrap sandbox of assignments/grading.py. Every test below reads the
+results.
 """
 
 import csv
-import re
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 from assignment_grading import (
     COURSE,
+    COURSE_FILES,
     ROOT,
     copy_course,
     run_script,
@@ -43,42 +50,51 @@ TASKS = {
         "curves-hidden-tests",  # 1
     ),
 }
+SOLUTION = {"softmax_and_cost": (3, 3, 2, 2, 1, 2), "train_classifier": (2, 3, 2, 1)}
+HONEST = ("aa-honest", "solution")  # graded before and after the attacks
 UNSHIFTED = (0, 3, 2, 0, 0, 2)  # softmax wrong; everything calling it on extreme logits too
+NOTHING = {a: (0,) * len(TASKS[a]) for a in TASKS}
 EXPECTED = {
     "softmax_and_cost": {
-        "solution": (3, 3, 2, 2, 1, 2),
-        "blank": (0, 0, 0, 0, 0, 0),
+        **{student: SOLUTION["softmax_and_cost"] for student in HONEST},
+        "blank": NOTHING["softmax_and_cost"],
         "wrong-unshifted": UNSHIFTED,
-        # the gradient task, and the gradient check that compares it with the mean cost
-        "wrong-missing-1-over-n": (3, 3, 2, 0, 1, 0),
-        # right only for 1-D input: the overflow demo is the one task that survives
-        "wrong-axis": (0, 0, 0, 0, 1, 0),
-        # log(0) = -inf in the tails: log_softmax and the cost built on it
-        "wrong-log-of-softmax": (3, 0, 0, 2, 1, 2),
+        # issue 11: `shifted - log(sum)` rounds a confident prediction's log P to 0
+        "wrong-shifted-log": (3, 0, 2, 2, 1, 2),
         # tampering on top of the unshifted softmax earns exactly what the honest one does
         "tamper-edit-tests": UNSHIFTED,
         "tamper-delete-tests": UNSHIFTED,
-        "tamper-redefine-helpers": UNSHIFTED,
-        "tamper-writes-lib": UNSHIFTED,
-        # right values through scipy.special: nothing for the tasks whose code runs scipy
-        "tamper-uses-scipy": (0, 0, 0, 0, 1, 0),
-        # the same through lib: log_softmax is the student's own, so Task 2 keeps its points
-        "tamper-uses-lib": (0, 3, 0, 0, 1, 0),
-        # the overflow-demo cell times out; the cells after it are graded normally
+        # scipy and lib are not in the sandbox: the cells that import them fail
+        "tamper-uses-scipy": NOTHING["softmax_and_cost"],
+        "tamper-uses-lib": (0, 3, 0, 0, 0, 0),
+        # the overflow-demo cell is stopped by the CPU limit; the cells after it are graded
         "fault-infinite-loop": (3, 3, 2, 2, 0, 2),
         # the kernel dies in Task 3: Tasks 1-2 keep their points
         "fault-kernel-exit": (3, 3, 0, 0, 0, 0),
+        # issue 14's classes of attack, each on top of the honest work it states
+        "attack-hooks": NOTHING["softmax_and_cost"],  # its transformer hides even its own work
+        "attack-result-outputs": NOTHING["softmax_and_cost"],
+        "attack-poison-pill": NOTHING["softmax_and_cost"],
+        "attack-lying-objects": NOTHING["softmax_and_cost"],
+        "attack-filesystem": NOTHING["softmax_and_cost"],
+        "attack-sabotage": NOTHING["softmax_and_cost"],
+        "attack-config-hijack": NOTHING["softmax_and_cost"],
+        "attack-resource-hog": SOLUTION["softmax_and_cost"],
+        "gap-typed-demo": UNSHIFTED,
     },
     "train_classifier": {
-        "solution": (2, 3, 2, 1),
-        "blank": (0, 0, 0, 0),
-        # train() is judged with the grader's own gradient, and the 1437x larger steps still
-        # reach 0.94 here: only the two gradient tasks fail
-        "wrong-missing-1-over-n": (0, 3, 0, 1),
+        **{student: SOLUTION["train_classifier"] for student in HONEST},
+        "blank": NOTHING["train_classifier"],
+        # train() is judged with the grader's own gradient and passes; the gradient tasks fail,
+        # and 1347x too large steps leave the squared-error model below its accuracy floor
+        "wrong-missing-1-over-n": (0, 3, 0, 0),
         # zero weights classify 10% of the test digits, whatever test_accuracy_ce claims
         "tamper-reported-accuracy": (2, 0, 2, 1),
+        "attack-tracer-evasion": NOTHING["train_classifier"],
+        "gap-untrained-mse": (2, 3, 2, 0),
     },
 }
+ATTACKS = sorted(s for a in EXPECTED for s in EXPECTED[a] if s.startswith(("attack-", "gap-")))
 WRITTEN = {"softmax_and_cost": "written-shift", "train_classifier": "written-costs"}
 STUDENT_CASES = [(a, s) for a in ASSIGNMENTS for s in sorted(EXPECTED[a])]
 
@@ -87,8 +103,9 @@ STUDENT_CASES = [(a, s) for a in ASSIGNMENTS for s in sorted(EXPECTED[a])]
 def course(tmp_path_factory):
     """A temporary course directory after the whole instructor flow has run once."""
     root = copy_course(tmp_path_factory.mktemp("course"))
+    course_files = {name: (root / name).read_bytes() for name in COURSE_FILES}
     run_script(root, "release")
-    result = {"root": root, "students": {}, "scores": {}}
+    result = {"root": root, "students": {}, "scores": {}, "course_files": course_files}
     for assignment in ASSIGNMENTS:
         inbox = root.parent / f"inbox-{assignment}"
         result["students"][assignment] = write_submissions(root, assignment, inbox)
@@ -127,76 +144,115 @@ def test_autograde_scores_per_task(course, assignment, student):
     assert course["scores"][assignment][student]["score"] == sum(EXPECTED[assignment][student])
 
 
-def test_solution_earns_every_autograded_point(course):
+def test_honest_students_keep_full_marks_beside_every_attack(course):
+    # graded in one run with every attack, one before all of them and one after
     for assignment in ASSIGNMENTS:
-        cells = course["scores"][assignment]["solution"]["cells"]
-        for task in TASKS[assignment]:
-            assert cells[task]["auto"] == cells[task]["max"], task
+        for student in HONEST:
+            cells = course["scores"][assignment][student]["cells"]
+            for task in TASKS[assignment]:
+                assert cells[task]["auto"] == cells[task]["max"], (student, task)
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_passes_every_visible_and_hidden_test(course, assignment):
-    # No error and nothing on stderr in any cell: visible tests pass too, and no warning leaks.
-    for cell in autograded(course, assignment, "solution").cells:
-        for output in cell.get("outputs", []):
-            assert output.output_type != "error", (cell.source[:80], output.get("evalue"))
-            assert output.get("name") != "stderr", (cell.source[:80], output.get("text"))
+@pytest.mark.parametrize("student", ATTACKS)
+def test_attack_earns_nothing_beyond_its_honest_work(course, student):
+    # Each attack fixture states the honest work it contains: the solution for the hog and
+    # the tracer evasion, the unshifted softmax for the hooks and the typed-in demo, and
+    # nothing for the others (the blank notebook), whose expected tuples are that work.
+    assignment = next(a for a in ASSIGNMENTS if student in EXPECTED[a])
+    honest = {
+        "attack-hooks": UNSHIFTED,
+        "attack-resource-hog": SOLUTION[assignment],
+        "attack-tracer-evasion": SOLUTION[assignment],
+        "gap-typed-demo": UNSHIFTED,
+        "gap-untrained-mse": (2, 3, 2, 0),  # all but the model it did not train
+    }.get(student, NOTHING[assignment])
+    cells = course["scores"][assignment][student]["cells"]
+    for task, most in zip(TASKS[assignment], honest, strict=True):
+        assert cells[task]["auto"] <= most, task
 
 
-@pytest.mark.parametrize(
-    "student",
-    ["tamper-edit-tests", "tamper-delete-tests", "tamper-redefine-helpers", "tamper-writes-lib"],
-)
-def test_tampering_earns_no_point_the_honest_submission_does_not(course, student):
-    # Each tampered notebook is wrong-unshifted plus the tampering.
+def test_submission_saw_no_course_file_and_changed_none(course):
+    # filesystem, sabotage and config hijack: nothing of the course is in the sandbox
+    root = course["root"]
+    for name in COURSE_FILES:
+        assert (root / name).read_bytes() == course["course_files"][name], name
+    nb = cells_by_id(autograded(course, "softmax_and_cost", "attack-filesystem"))
+    student_cell = next(c for c in nb.values() if "course files found" in c.source)
+    assert "course files found: 0" in "".join(o.get("text", "") for o in student_cell.outputs)
     graded = course["scores"]["softmax_and_cost"]
-    for task in TASKS["softmax_and_cost"]:
-        assert (
-            graded[student]["cells"][task]["auto"]
-            <= graded["wrong-unshifted"]["cells"][task]["auto"]
-        ), task
+    assert graded["attack-filesystem"]["score"] == 0  # no extra credit either
+    for student in HONEST:
+        submitted = root / "submitted" / student / "softmax_and_cost" / "softmax_and_cost.ipynb"
+        assert "np.log1p(others.sum(axis=-1, keepdims=True))" in submitted.read_text()
+
+
+def test_processes_of_a_submission_end_with_its_kernel(course):
+    # attack-resource-hog started detached busy processes; the PID namespace ended them
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if b"student-resource-hog" in (entry / "cmdline").read_bytes():
+                alive.append(entry.name)
+        except OSError:
+            continue
+    assert alive == []
+
+
+def verdict(cell):
+    """The grader's line in a hidden-test cell: '[grader] passed' or '[grader] failed: ...'."""
+    texts = [o.get("text", "") for o in cell.outputs if o.get("name") == "stdout"]
+    return [line for text in texts for line in text.splitlines() if line.startswith("[grader]")]
+
+
+def test_execute_results_and_hooks_set_no_score(course):
+    for student in ("attack-result-outputs", "attack-poison-pill", "attack-hooks"):
+        nb = cells_by_id(autograded(course, "softmax_and_cost", student))
+        cell = nb["softmax-hidden-tests"]
+        assert [o for o in cell.outputs if o.output_type == "execute_result"] == []
+        assert verdict(cell) and verdict(cell)[0].startswith("[grader] failed"), student
 
 
 def test_edited_test_cells_are_restored_from_the_gradebook(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-edit-tests"))
     assert "BEGIN HIDDEN TESTS" in nb["softmax-hidden-tests"].source
     assert "rows must sum to 1" in nb["softmax-visible-tests"].source
-    assert errors(nb["softmax-hidden-tests"]) == ["AssertionError"]
+    assert verdict(nb["softmax-hidden-tests"])[0].startswith("[grader] failed: extreme")
 
 
 def test_deleted_test_cells_are_put_back_and_run(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-delete-tests"))
     for task in TASKS["softmax_and_cost"]:
         assert "was missing from the submission" in nb[task].source
-    assert errors(nb["softmax-hidden-tests"]) == ["AssertionError"]
+    assert verdict(nb["log-softmax-hidden-tests"]) == ["[grader] passed"]
 
 
-def test_swallowed_assertion_still_fails_the_test_cell(course):
-    # The tampered notebook installs an IPython handler that prints nothing for AssertionError;
-    # the execute reply still says "error" and nbgrader records it.
-    nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-redefine-helpers"))
-    assert errors(nb["softmax-hidden-tests"]) != []
+def test_forbidden_libraries_are_not_in_the_sandbox(course):
+    nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-uses-scipy"))
+    assert "ModuleNotFoundError" in errors(nb["softmax"])
+    nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-uses-lib"))
+    assert "ModuleNotFoundError" in errors(nb["softmax"])
 
 
-@pytest.mark.parametrize(
-    ("student", "module"), [("tamper-uses-scipy", "scipy"), ("tamper-uses-lib", "lib")]
-)
-def test_library_solutions_are_detected_by_the_call_tracer(course, student, module):
-    nb = cells_by_id(autograded(course, "softmax_and_cost", student))
-    messages = [o.get("evalue", "") for o in nb["softmax-hidden-tests"].outputs]
-    assert [m for m in messages if "must use numpy only" in m and f"into {module}" in m], messages
+def test_library_run_from_a_worker_thread_is_caught(course):
+    nb = cells_by_id(autograded(course, "train_classifier", "attack-tracer-evasion"))
+    assert "a thread started by the notebook" in verdict(nb["loss-and-grad-hidden-tests"])[0]
 
 
-def test_infinite_loop_is_stopped_by_the_cell_timeout(course):
+def test_confident_prediction_needs_log1p(course):
+    nb = cells_by_id(autograded(course, "softmax_and_cost", "wrong-shifted-log"))
+    assert "confident: entry 0 is 0.0" in verdict(nb["log-softmax-hidden-tests"])[0]
+
+
+def test_infinite_loop_is_stopped_by_the_cpu_limit(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "fault-infinite-loop"))
-    assert "CellTimeoutError" in errors(nb["overflow-demo"])
-    assert errors(nb["gradient-check-hidden-tests"]) == []
+    assert "KeyboardInterrupt" in errors(nb["overflow-demo"])
+    assert verdict(nb["gradient-check-hidden-tests"]) == ["[grader] passed"]
 
 
 def test_dead_kernel_is_graded_as_far_as_it_got(course):
     nb = autograded(course, "softmax_and_cost", "fault-kernel-exit")
     by_id = cells_by_id(nb)
-    assert errors(by_id["log-softmax-hidden-tests"]) == []
+    assert verdict(by_id["log-softmax-hidden-tests"]) == ["[grader] passed"]
     died = [c for c in nb.cells if "KernelDied" in errors(c)]
     assert died and all(c.cell_type == "code" for c in died)
     assert "the kernel died while running this cell" in died[0].outputs[-1].evalue
@@ -214,6 +270,7 @@ def test_written_answers_wait_for_the_instructor(course):
 
 
 def test_gradebook_and_export_hold_every_submission(course):
+    # the poison pill and every other attack graded in the same run: export still happens
     with open(course["root"] / "grades.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     got = {(r["assignment"], r["student_id"]): float(r["raw_score"]) for r in rows}
@@ -240,31 +297,43 @@ def test_feedback_html_for_every_submission(course, assignment, student):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution_and_no_hidden_test(course, assignment):
     text = (course["root"] / "release" / assignment / f"{assignment}.ipynb").read_text()
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "_expect_close"):
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "_run_hidden_tests"):
         assert marker not in text, marker
     assert "raise NotImplementedError()" in text and "YOUR ANSWER HERE" in text
-    # no expected value of a hidden test leaks (they are long float literals)
-    source = (COURSE / "source" / assignment / f"{assignment}.ipynb").read_text()
-    hidden = re.findall(r"BEGIN HIDDEN TESTS.*?END HIDDEN TESTS", source, flags=re.S)
-    literals = {x for block in hidden for x in re.findall(r"-?\d\.\d{9,}(?:e-?\d+)?", block)}
-    assert literals and not [x for x in literals if x in text]
+    assert sorted(p.name for p in (course["root"] / "release" / assignment).iterdir()) == [
+        f"{assignment}.ipynb"
+    ]
 
 
-def test_hidden_test_constants_are_the_mpmath_values():
-    # Every value printed by scripts/assignment_reference_values.py appears in a hidden test.
-    import subprocess
-    import sys
+def test_expected_values_are_the_mpmath_values():
+    # assignments/expected_values.json is what scripts/assignment_reference_values.py computes
+    script = ROOT / "scripts" / "assignment_reference_values.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    expected = json.loads((COURSE / "expected_values.json").read_text())
+    assert expected["log-softmax-hidden-tests"]["confident"][0] == -4.248354255291589e-18
 
-    printed = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "assignment_reference_values.py")],
+
+def test_missing_sandbox_stops_grading_with_one_line(tmp_path):
+    # bwrap is looked up on PATH: without it, `nbgrader autograde` names the package and stops
+    root = copy_course(tmp_path / "course")
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent), JUPYTER_PLATFORM_DIRS="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", "softmax_and_cost"],
+        cwd=root,
+        env=env,
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    sources = "".join((COURSE / "source" / a / f"{a}.ipynb").read_text() for a in ASSIGNMENTS)
-    values = re.findall(r"-?\d+\.\d+(?:e-?\d+)?", printed)
-    missing = [v for v in values if v not in sources and v not in ("1.0", "0.0")]
-    assert len(values) > 100 and missing == []
+        check=False,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .endswith("install the Debian package 'bubblewrap' (apt-get install bubblewrap)")
+    )
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
