@@ -51,8 +51,12 @@ lock: $(STAMP)
 ## The website, built strictly: warnings (and nitpicky broken references) are errors.
 ## It needs the site's own web assets (vendor) and the student versions of the assignments,
 ## which the Practice page offers as downloads.
+BOOK_LOG := _build/book.log
 book: $(STAMP) vendor assignments-release
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet
+	@echo "[book] building the website (Jupyter Book; warnings are errors; log: $(BOOK_LOG))"
+	@mkdir -p _build
+	@$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet >$(BOOK_LOG) 2>&1 \
+	  || { grep -v '^$$' $(BOOK_LOG) | tail -n 30 >&2; echo "the book build failed: the whole log is $(BOOK_LOG)" >&2; exit 1; }
 	@echo
 	@echo "Website built. Open file://$(CURDIR)/_build/html/index.html"
 	@echo "or run 'make serve' and open http://127.0.0.1:8000/"
@@ -66,9 +70,10 @@ VENDOR_STAMP := web/static/npm/.copied
 vendor: $(VENDOR_STAMP)
 $(VENDOR_STAMP): web/package.json web/package-lock.json scripts/vendor_assets.py | $(STAMP)
 	@command -v $(NPM) >/dev/null || { echo "npm not found: the website's web assets come from npm. Install Node.js with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
-	$(NPM) ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
-	$(BIN)/python scripts/vendor_assets.py
-	touch $@
+	@echo "[book] installing the pinned web assets (npm ci, web/package-lock.json)"
+	@$(NPM) ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error --silent
+	@$(BIN)/python scripts/vendor_assets.py
+	@touch $@
 
 ## Every test. The book is built first because the browser test walks the built site.
 ## Then strict nbval again on another of numpy's code paths (no AVX2/AVX-512 loops) and another
@@ -112,7 +117,8 @@ bench: $(STAMP)
 .PHONY: assignments-release assignments-grade assignments-expected
 assignments: assignments-release
 assignments-release: $(STAMP)
-	$(BIN)/python scripts/assignments.py release
+	@echo "[book] generating the students' versions of the assignments (nbgrader)"
+	@$(BIN)/python scripts/assignments.py release >/dev/null
 ## The hidden tests' expected values (mpmath) -> assignments/expected_values.json
 assignments-expected: $(STAMP)
 	$(BIN)/python scripts/assignment_reference_values.py
