@@ -20,9 +20,10 @@ Conventions (slips S4 and S5 of the lecture):
 
 import numpy as np
 
-from ._rows import row_sum
 from ._validation import as_class_labels, as_float_array, check_num_classes
-from .softmax import _log_normalizer, log_softmax, softmax
+from .softmax import log_softmax, logsumexp_parts, softmax
+
+ELEMENTS_PER_CHUNK = 2**16  # the integer-label cost takes this many logits at a time
 
 __all__ = ["one_hot", "cross_entropy", "cross_entropy_grad", "mse", "mse_grad"]
 
@@ -165,12 +166,16 @@ def cross_entropy(logits, labels):
             np.multiply(targets, log_probs, out=contributions, where=targets > 0)
             costs = -np.sum(contributions, axis=1)
         else:
-            max_z, log_norm, bad = _log_normalizer(z)  # works block by block: no (n, m) array
-            label_logits = z[np.arange(z.shape[0]), targets].astype(max_z.dtype)
-            costs = log_norm - (label_logits - max_z)
-            if bad is not None:  # +inf or nan logits: use the limits that log_softmax defines
-                rows = np.flatnonzero(bad)
-                costs[rows] = -log_softmax(z[rows], axis=1)[np.arange(rows.size), targets[rows]]
+            costs = np.empty(z.shape[0], dtype=z.dtype)
+            step = max(1, ELEMENTS_PER_CHUNK // z.shape[1])  # memory: no (n, m) array at all
+            for start in range(0, z.shape[0], step):
+                rows = slice(start, start + step)
+                max_z, log_norm = logsumexp_parts(z[rows], accurate=False)
+                label_logits = z[rows][np.arange(max_z.size), targets[rows]]
+                costs[rows] = log_norm - (label_logits - max_z)  # C_i = L - (z_y - a)
+            bad = np.flatnonzero(~np.isfinite(costs))
+            if bad.size:  # +inf or nan logits: use the limits that log_softmax defines
+                costs[bad] = -log_softmax(z[bad], axis=1)[np.arange(bad.size), targets[bad]]
         return float(np.sum(costs / costs.size))  # not np.mean: a sum of n huge costs overflows
 
 
@@ -219,7 +224,7 @@ def cross_entropy_grad(logits, labels):
         else:
             rows = np.arange(n)
             grad[rows, targets] = 0.0
-            grad[rows, targets] = -row_sum(grad)  # = P_y - 1, without rounding P_y to 1
+            grad[rows, targets] = -np.sum(grad, axis=1)  # = P_y - 1, without rounding P_y to 1
         grad /= n
     return grad.reshape(-1) if was_1d else grad
 

@@ -51,6 +51,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import as_float_array, check_positive_int, format_index, normalize_axis
+from .error_free import accurate_sum, two_product, two_sum
 
 __all__ = [
     "NormalizerState",
@@ -239,69 +240,12 @@ def block_state(z, axis=-1):
         max_z = np.take_along_axis(x, k, axis=-1)
         terms = np.exp(_shift(x, max_z))
         np.put_along_axis(terms, k, 0.0, axis=-1)  # the exact 1 of the maximum stays out
-        tail, tail_error = _compensated_sum(terms)
+        tail, tail_error = accurate_sum(terms)
     max_z = max_z[..., 0]
     empty = max_z == -np.inf
     tail = np.where(empty, -1.0, tail).astype(x.dtype, copy=False)
     tail_error = np.where(empty, 0.0, tail_error).astype(x.dtype, copy=False)
     return NormalizerState(max_z, tail, tail_error)
-
-
-def _two_sum(a, b):
-    """``(a + b, error)`` with ``a + b = sum + error`` exactly (Knuth's TwoSum, no branches)."""
-    total = a + b
-    b_part = total - a
-    return total, (a - (total - b_part)) + (b - b_part)
-
-
-def _two_product(a, b):
-    """``(a * b, error)`` with ``a * b = product + error`` exactly (Dekker's TwoProduct).
-
-    Each factor is split into two halves of 26 bits (Veltkamp's splitting with the constant
-    ``2**27 + 1``), whose products are exact. Used on the small numbers of a state (|a|, |b| far
-    below 1e300), never on the logits themselves, so the split cannot overflow.
-    """
-    product = a * b
-    a_high, a_low = _split(a)
-    b_high, b_low = _split(b)
-    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    return product, error
-
-
-def _split(a):
-    """Veltkamp's splitting: ``a = high + low`` with both halves representable in 26 bits."""
-    scaled = a * 134217729.0  # 2**27 + 1
-    high = scaled - (scaled - a)
-    return high, a - high
-
-
-def _compensated_sum(terms):
-    """Sum along the last axis as a pair ``(s, c)``: a tree of TwoSums, their errors in ``c``.
-
-    ``np.sum`` would do for short blocks, but its rounding errors pile up when many terms are
-    alike (a hundred copies of ``exp(-20)`` drift by several ulp), and for a tiny ``log Q``
-    those ulp are the answer's. Each level adds the first half of the terms to the second half
-    with TwoSum (contiguous halves: strided pairs would be several times slower; the TwoSum is
-    written out with in-place operations, which halves its time); the tiny errors are summed
-    plainly.
-    """
-    total = terms
-    error = np.zeros(terms.shape[:-1], dtype=terms.dtype)
-    while total.shape[-1] > 1:
-        half = total.shape[-1] // 2
-        first, second = total[..., :half], total[..., half : 2 * half]
-        paired = first + second  # TwoSum(first, second), as in _two_sum:
-        second_part = paired - first
-        level_error = paired - second_part
-        np.subtract(first, level_error, out=level_error)  # first - (paired - second_part)
-        np.subtract(second, second_part, out=second_part)  # second - second_part
-        level_error += second_part
-        error += np.sum(level_error, axis=-1)
-        if total.shape[-1] % 2:  # an odd term out joins the first pair
-            paired[..., 0], odd_error = _two_sum(paired[..., 0], total[..., -1])
-            error += odd_error
-        total = paired
-    return total[..., 0], error
 
 
 def merge(first, second):
@@ -364,11 +308,11 @@ def merge(first, second):
         # rising stream. A large gap shrinks the old sum at least by half, so its rounding fades.
         near = gap > -np.log(2.0)
         factor = np.where(near, np.expm1(gap), scale)
-        lo_d, lo_d_error = _two_sum(1.0, lo_s)  # d_2 = 1 + s_2 exactly, as a pair
+        lo_d, lo_d_error = two_sum(1.0, lo_s)  # d_2 = 1 + s_2 exactly, as a pair
         base = np.where(near, lo_d, 0.0)
-        product, product_error = _two_product(lo_d, factor)  # d_2 e^{gap} = base + product
-        partial, first_error = _two_sum(hi_s, base)
-        tail, tail_error = _two_sum(partial, product)
+        product, product_error = two_product(lo_d, factor)  # d_2 e^{gap} = base + product
+        partial, first_error = two_sum(hi_s, base)
+        tail, tail_error = two_sum(partial, product)
         tail_error += hi_c + first_error + product_error + (lo_d_error + lo_c) * scale
     return NormalizerState(np.maximum(m1, m2), tail, tail_error)
 
@@ -555,7 +499,7 @@ def online_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
             # z - m is rounded, and exp turns an absolute error of u|z - m| into a relative one
             # (hundreds of ulp for a class far below the maximum); TwoSum gives the error
             # exactly, and e^(shifted + error) = e^shifted (1 + error) to first order.
-            _, lost = _two_sum(block, -max_z)
+            _, lost = two_sum(block, -max_z)
             lost[~np.isfinite(lost)] = 0.0  # -inf logits, infinite maxima: nothing was rounded
             terms = np.exp(shifted)
             terms += terms * lost

@@ -13,14 +13,12 @@ The strategies live here (tests/strategies.py belongs to lib-core); they draw lo
 into blocks, and a merge order.
 """
 
-import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lib.floating import mp_softmax, ulp_error
 from lib.online import (
     NormalizerState,
     StreamCost,
@@ -33,6 +31,7 @@ from lib.online import (
     online_softmax,
     three_pass_softmax,
 )
+from lib.reference import mp_logsumexp, mp_softmax, ulp_error
 from lib.softmax import logsumexp, softmax
 
 # ---------------------------------------------------------------- strategies and helpers
@@ -91,17 +90,8 @@ def ulp_scale(logits, log_q):
 
 
 def exact_logsumexp(logits):
-    """log sum exp at 60 significant digits (mpmath), rounded once to float64.
-
-    Written as ``m + log1p(tail)`` so that a tiny tail is not lost to the 60 digits either.
-    """
-    top = int(np.argmax(logits))
-    with mpmath.workdps(60):
-        m = mpmath.mpf(float(logits[top]))
-        tail = mpmath.fsum(
-            mpmath.exp(mpmath.mpf(float(v)) - m) for k, v in enumerate(logits) if k != top
-        )
-        return float(m + mpmath.log1p(tail))
+    """log sum exp from lib.reference (mpmath, 60 digits), rounded once to float64."""
+    return float(mp_logsumexp(logits))
 
 
 # ---------------------------------------------------------------- the merge: any split, any order
