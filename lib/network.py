@@ -38,6 +38,9 @@ from lib._validation import as_class_labels
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
+    "check_activation",
+    "check_inputs",
+    "check_params",
     "cost_from_logits",
     "forward",
     "gradient_check",
@@ -139,7 +142,8 @@ def init_params(layer_sizes, rng):
     return params
 
 
-def _check_params(params):
+def check_params(params):
+    """`params` as a list of float (W, b) pairs whose shapes chain, or ValueError."""
     if not isinstance(params, Sequence) or len(params) == 0:
         raise ValueError("params must be a non-empty list of (W, b) tuples, one per layer")
     checked = []
@@ -165,7 +169,8 @@ def _check_params(params):
     return checked
 
 
-def _check_inputs(params, x):
+def check_inputs(params, x):
+    """`x` as a finite float array (n, d) that fits the first layer of `params`, or ValueError."""
     x = np.asarray(x)
     if x.dtype.kind not in "iuf" or x.dtype.kind == "b":
         raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
@@ -181,7 +186,8 @@ def _check_inputs(params, x):
     return x
 
 
-def _check_activation(activation):
+def check_activation(activation):
+    """ValueError unless `activation` is a key of `ACTIVATIONS`."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     return ACTIVATIONS[activation]
@@ -189,7 +195,7 @@ def _check_activation(activation):
 
 def _forward_cache(params, x, activation):
     """Forward pass keeping every layer's input ``a`` and hidden ``z`` for backpropagation."""
-    function, _ = _check_activation(activation)
+    function, _ = check_activation(activation)
     inputs, weighted = [], []
     a = x
     for index, (weights, bias) in enumerate(params):
@@ -236,8 +242,8 @@ def forward(params, x, activation="tanh"):
     ...
     ValueError: x must have shape (n, d) with one example per row, got shape (2,)
     """
-    params = _check_params(params)
-    x = _check_inputs(params, x)
+    params = check_params(params)
+    x = check_inputs(params, x)
     logits, _, _ = _forward_cache(params, x, activation)
     return logits
 
@@ -317,9 +323,9 @@ def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
     ...
     ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes 1..m...
     """
-    params = _check_params(params)
-    x = _check_inputs(params, x)
-    _check_activation(activation)
+    params = check_params(params)
+    x = check_inputs(params, x)
+    check_activation(activation)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     labels_array = np.asarray(labels)
@@ -385,7 +391,7 @@ def params_to_vector(params):
     >>> params_to_vector(params).shape
     (9,)
     """
-    params = _check_params(params)
+    params = check_params(params)
     return np.concatenate([np.ravel(array) for layer in params for array in layer]).astype(float)
 
 
@@ -402,7 +408,7 @@ def vector_to_params(vector, like):
     ...
     ValueError: vector has 8 entries but the parameters have 9
     """
-    like = _check_params(like)
+    like = check_params(like)
     vector = np.asarray(vector, dtype=np.float64)
     sizes = [array.size for layer in like for array in layer]
     if vector.ndim != 1 or vector.size != sum(sizes):
@@ -452,8 +458,8 @@ def gradient_check(params, x, labels, loss="cross_entropy", activation="tanh", e
     True
     """
     _, grads = loss_and_grads(params, x, labels, loss=loss, activation=activation)
-    like = _check_params(params)
-    x = _check_inputs(like, x)
+    like = check_params(params)
+    x = check_inputs(like, x)
     labels = as_class_labels(labels, like[-1][0].shape[1])
 
     def cost_of(vector):

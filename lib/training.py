@@ -3,42 +3,39 @@
 Everything a chapter needs to train the networks of :mod:`lib.network` on real data:
 
 * :func:`load_digits_split` -- scikit-learn's bundled 8x8 handwritten digits (no download),
-  pixels scaled to [0, 1], split into train and test sets with the same class proportions;
+  pixels scaled to [0, 1], split by ``train_test_split(stratify=...)``;
 * :func:`train` -- mini-batch gradient descent, recording cost and accuracy after every epoch;
-* :func:`accuracy`, :func:`confusion_matrix`, :func:`predict` -- how good the classifier is;
+* :func:`predict`, :func:`evaluate` -- how good the classifier is (accuracy and confusion
+  matrices come from ``sklearn.metrics``);
 * :func:`train_digits_model` -- a small model trained deterministically in about a second, for
   chapters that need a trained network rather than a lesson in training one.
 
-scikit-learn is imported inside :func:`load_digits_split` only, so ``import lib`` needs NumPy
-alone; ipywidgets is imported only when a progress bar is asked for.
+scikit-learn is imported inside the functions that use it, so ``import lib`` needs NumPy alone;
+a progress bar for notebooks is `viz.progress.epoch_progress`, passed as ``on_epoch``.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from lib._validation import as_class_labels, check_num_classes
+from lib._validation import as_class_labels
 from lib.network import (
     LOSSES,
-    _backpropagate,
-    _check_activation,
-    _check_inputs,
-    _check_params,
-    _forward_cache,
+    check_activation,
+    check_inputs,
+    check_params,
     cost_from_logits,
     forward,
     init_params,
+    loss_and_grads,
 )
 
 __all__ = [
     "DigitsSplit",
-    "accuracy",
-    "confusion_matrix",
     "epochs_to_reach",
     "evaluate",
     "load_digits_split",
     "predict",
-    "stratified_split",
     "train",
     "train_digits_model",
 ]
@@ -53,49 +50,6 @@ class DigitsSplit(NamedTuple):
     x_test: np.ndarray
     labels_train: np.ndarray
     labels_test: np.ndarray
-
-
-def stratified_split(labels, test_fraction, rng):
-    """Indices of a train/test split that keeps each class's share of the examples.
-
-    Parameters
-    ----------
-    labels : array_like of int, shape (n,)
-        Class of each example.
-    test_fraction : float, 0 < test_fraction < 1
-        Share of each class that goes to the test set (rounded to the nearest count).
-    rng : numpy.random.Generator
-        Chooses which examples of each class are held out.
-
-    Returns
-    -------
-    train_index, test_index : ndarray of int, each sorted
-        Disjoint, together ``0..n-1``.
-
-    Examples
-    --------
-    >>> labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1])
-    >>> train_index, test_index = stratified_split(labels, 0.25, np.random.default_rng(0))
-    >>> np.bincount(labels[test_index]), np.bincount(labels[train_index])
-    (array([1, 2]), array([3, 6]))
-    """
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise ValueError(
-            f"labels must be a 1-d array of integers, got {labels.dtype} {labels.shape}"
-        )
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be strictly between 0 and 1, got {test_fraction!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {rng!r}")
-    test_parts = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        count = int(round(test_fraction * members.size))
-        test_parts.append(rng.permutation(members)[:count])
-    test_index = np.sort(np.concatenate(test_parts))
-    train_index = np.setdiff1d(np.arange(labels.size), test_index)
-    return train_index, test_index
 
 
 def load_digits_split(test_fraction=0.25, seed=0):
@@ -126,23 +80,16 @@ def load_digits_split(test_fraction=0.25, seed=0):
     >>> split.x_train.shape, split.x_test.shape, float(split.x_train.max())
     ((1347, 64), (450, 64), 1.0)
     """
-    from sklearn.datasets import load_digits  # only here: `import lib` needs numpy alone
+    from sklearn.datasets import load_digits  # here only: `import lib` needs numpy alone
+    from sklearn.model_selection import train_test_split
 
     digits = load_digits()
     x = digits.data.astype(np.float64) / DIGITS_PIXEL_MAX
     labels = digits.target.astype(np.int64)
-    train_index, test_index = stratified_split(labels, test_fraction, np.random.default_rng(seed))
-    return DigitsSplit(x[train_index], x[test_index], labels[train_index], labels[test_index])
-
-
-def _check_scores(scores, name="logits"):
-    scores = np.asarray(scores)
-    if scores.ndim != 2 or scores.shape[1] == 0 or scores.dtype.kind not in "iuf":
-        raise ValueError(
-            f"{name} must be a real array of shape (n, m) with m >= 1 classes, "
-            f"got {scores.dtype} of shape {scores.shape}"
-        )
-    return scores
+    x_train, x_test, labels_train, labels_test = train_test_split(
+        x, labels, test_size=test_fraction, stratify=labels, random_state=seed
+    )  # stratify: each digit keeps its share of the examples in both sets
+    return DigitsSplit(x_train, x_test, labels_train, labels_test)
 
 
 def _check_labels_for(labels, n, num_classes, name="labels"):
@@ -150,67 +97,6 @@ def _check_labels_for(labels, n, num_classes, name="labels"):
     if labels.ndim != 1 or labels.shape[0] != n:
         raise ValueError(f"{name} must have shape ({n},), one per example, got {labels.shape}")
     return as_class_labels(labels, num_classes, name)
-
-
-def accuracy(logits, labels):
-    """Share of the examples whose most probable class is the true one.
-
-    Parameters
-    ----------
-    logits : array_like, shape (n, m)
-        Logits or probabilities (softmax keeps the order, so the argmax is the same).
-    labels : array_like of int, shape (n,)
-        True classes in 0..m-1.
-
-    Returns
-    -------
-    float
-        In [0, 1]. Ties go to the lowest class index, as ``np.argmax`` does.
-
-    Examples
-    --------
-    >>> accuracy(np.array([[2.0, 1.0], [0.0, 3.0], [5.0, 4.0]]), np.array([0, 1, 1]))
-    0.6666666666666666
-    """
-    logits = _check_scores(logits)
-    labels = _check_labels_for(labels, logits.shape[0], logits.shape[1])
-    if labels.size == 0:
-        raise ValueError("accuracy of zero examples is undefined")
-    return float(np.mean(np.argmax(logits, axis=1) == labels))
-
-
-def confusion_matrix(labels, predicted, num_classes):
-    """Counts of (true class, predicted class) pairs.
-
-    Parameters
-    ----------
-    labels, predicted : array_like of int, shape (n,)
-        True and predicted classes, in 0..num_classes-1.
-    num_classes : int
-        m, the number of rows and columns.
-
-    Returns
-    -------
-    counts : ndarray of int64, shape (m, m)
-        ``counts[i, j]`` = number of examples of class ``i`` predicted as ``j``; the diagonal
-        holds the correct predictions, each row sums to the size of its class.
-
-    Examples
-    --------
-    >>> confusion_matrix([0, 0, 1, 2], [0, 1, 1, 2], num_classes=3)
-    array([[1, 1, 0],
-           [0, 1, 0],
-           [0, 0, 1]])
-    """
-    num_classes = check_num_classes(num_classes)
-    labels_array = np.asarray(labels)
-    if labels_array.ndim != 1:
-        raise ValueError(f"labels must be 1-d, got shape {labels_array.shape}")
-    labels_array = as_class_labels(labels_array, num_classes, "labels")
-    predicted_array = _check_labels_for(predicted, labels_array.size, num_classes, "predicted")
-    flat = labels_array * num_classes + predicted_array
-    counts = np.bincount(flat, minlength=num_classes * num_classes)
-    return counts.reshape(num_classes, num_classes).astype(np.int64)
 
 
 def predict(params, x, activation="tanh"):
@@ -228,27 +114,18 @@ def evaluate(params, x, labels, loss="cross_entropy", activation="tanh"):
     >>> round(cost, 6) == round(float(np.log(4)), 6), share
     (True, 0.3333333333333333)
     """
-    params = _check_params(params)
-    x = _check_inputs(params, x)
-    _check_activation(activation)
+    params = check_params(params)
+    x = check_inputs(params, x)
+    check_activation(activation)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     labels = _check_labels_for(labels, x.shape[0], params[-1][0].shape[1])
     if labels.size == 0:
         raise ValueError("x has no rows: the mean cost over zero examples is undefined")
-    logits, _, _ = _forward_cache(params, x, activation)
-    return cost_from_logits(logits, labels, loss), accuracy(logits, labels)
+    from sklearn.metrics import accuracy_score  # here only: `import lib` needs numpy alone
 
-
-def _make_progress_bar(epochs, description):
-    import ipywidgets  # only here: the library itself needs numpy alone
-    from IPython.display import display
-
-    bar = ipywidgets.IntProgress(
-        value=0, min=0, max=epochs, description=description, style={"description_width": "initial"}
-    )
-    display(bar)
-    return bar
+    logits = forward(params, x, activation)
+    return cost_from_logits(logits, labels, loss), float(accuracy_score(labels, logits.argmax(1)))
 
 
 def train(
@@ -264,7 +141,7 @@ def train(
     seed=0,
     x_test=None,
     labels_test=None,
-    progress=False,
+    on_epoch=None,
 ):
     """Mini-batch gradient descent on the mean cost; returns new parameters and the history.
 
@@ -290,9 +167,9 @@ def train(
         Seed of the order in which examples are visited; same inputs and seed, same result.
     x_test, labels_test : array_like, optional
         A held-out set, evaluated after every epoch but never trained on.
-    progress : bool or str
-        Show an ipywidgets progress bar, advanced once per epoch (for notebooks). A string is
-        used as the bar's label. Nothing is printed.
+    on_epoch : callable, optional
+        Called as ``on_epoch(epoch, history)`` after every epoch, e.g. the progress bar of
+        `viz.progress.epoch_progress` in a notebook. Nothing is printed.
 
     Returns
     -------
@@ -320,9 +197,9 @@ def train(
     >>> bool(history["train_cost"][-1] < history["train_cost"][0]), history["train_accuracy"][-1]
     (True, np.float64(1.0))
     """
-    params = _check_params(params)
-    x = _check_inputs(params, x)
-    _check_activation(activation)
+    params = check_params(params)
+    x = check_inputs(params, x)
+    check_activation(activation)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     num_classes = params[-1][0].shape[1]
@@ -340,7 +217,7 @@ def train(
     if has_test:
         if x_test is None or labels_test is None:
             raise ValueError("give both x_test and labels_test, or neither")
-        x_test = _check_inputs(params, x_test)
+        x_test = check_inputs(params, x_test)
         labels_test = _check_labels_for(labels_test, x_test.shape[0], num_classes, "labels_test")
 
     params = [(weights.astype(np.float64), bias.astype(np.float64)) for weights, bias in params]
@@ -356,25 +233,20 @@ def train(
             cost, share = evaluate(params, x_test, labels_test, loss, activation)
             history["test_cost"][epoch], history["test_accuracy"][epoch] = cost, share
 
-    bar = None
-    if progress:
-        bar = _make_progress_bar(epochs, progress if isinstance(progress, str) else "epochs")
     record(0)
     n = x.shape[0]
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start : start + batch_size]
-            _, grads = _backpropagate(
-                params, x[batch], labels[batch], loss, activation, with_cost=False
-            )
+            _, grads = loss_and_grads(params, x[batch], labels[batch], loss, activation)
             params = [
                 (weights - learning_rate * d_weights, bias - learning_rate * d_bias)
                 for (weights, bias), (d_weights, d_bias) in zip(params, grads, strict=True)
             ]
         record(epoch)
-        if bar is not None:
-            bar.value = epoch
+        if on_epoch is not None:
+            on_epoch(epoch, history)
     return params, history
 
 
@@ -433,7 +305,8 @@ def train_digits_model(
     >>> params, split = train_digits_model(seed=0)
     >>> [w.shape for w, _ in params]
     [(64, 32), (32, 10)]
-    >>> accuracy(forward(params, split.x_test), split.labels_test) > 0.9
+    >>> _, test_accuracy = evaluate(params, split.x_test, split.labels_test)
+    >>> test_accuracy > 0.9
     True
     """
     if isinstance(hidden, int | np.integer):

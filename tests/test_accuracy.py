@@ -28,6 +28,7 @@ def worst_ulp(computed, x, reference, dtype):
     """The worst ulp error of any entry of `computed` against reference(x)."""
     return float(np.max(ulp_error(computed, reference(x), dtype)))
 
+
 DTYPES = [np.float64, np.float32]
 CASES = 12  # slices per family and dtype (many_classes: 2); each is checked entry by entry
 
