@@ -44,20 +44,6 @@ def normalize_axis(array, axis, name):
     return axis
 
 
-def check_out(out, shape, dtype):
-    """Check that a user-supplied `out=` array can hold the result."""
-    if not isinstance(out, np.ndarray):
-        raise ValueError(f"out must be a numpy array, got {type(out).__name__}")
-    if out.shape != shape or out.dtype != dtype:
-        raise ValueError(
-            f"out must have shape {shape} and dtype {dtype}, "
-            f"got shape {out.shape} and dtype {out.dtype}"
-        )
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-    return out
-
-
 def format_index(flat_index, shape):
     """Format a position as numpy indexing syntax: '3' for 1-d, '1, 2' for 2-d."""
     position = np.unravel_index(flat_index, shape)
@@ -111,3 +97,17 @@ def check_positive_int(value, name):
 def check_num_classes(num_classes):
     """Check that the number of classes is a positive integer and return it as int."""
     return check_positive_int(num_classes, "num_classes")
+
+
+def infinite_maxima(a, axis):
+    """Mask of the slices whose maximum `a` is +inf, None if all are finite; ValueError naming
+    a slice whose maximum is -inf. (A nan needs nothing: it spreads over its own slice.)"""
+    if np.isfinite(a).all():
+        return None
+    impossible = np.argwhere(np.moveaxis(a, axis, -1)[..., 0] == -np.inf)
+    if impossible.size:
+        position = [str(int(i)) for i in impossible[0]]
+        position.insert(axis % a.ndim, ":")
+        name = f"z[{', '.join(position)}]" if a.ndim > 1 else "z"
+        raise ValueError(f"every logit of {name} is -inf: no class is possible")
+    return a == np.inf

@@ -8,32 +8,26 @@ Read top to bottom, as chapter 5 tells it:
    ``s = sum over j != k of exp(z_j - a)`` leaves out the exact 1 of the maximal class ``k``.
 4. `softmax_jacobian` -- ``dP/dz = diag(P) - P P^T`` for one example.
 
-Symbols follow the lecture: ``z`` the logits, ``P`` the probabilities, ``Q`` their normaliser;
-the classes lie along ``axis`` (the last one unless you say otherwise).
+Symbols are the lecture's (``z`` logits, ``P`` probabilities, ``Q`` their normaliser); the
+classes lie along ``axis``, the last unless you say otherwise.
 
 Non-finite input has a meaning: a logit of -inf is an impossible class (probability exactly 0);
 classes at +inf share the probability equally (the limit); a nan makes its own slice nan and no
-other; a slice whose logits are all -inf has no possible class and raises `ValueError`. No numpy
-RuntimeWarning escapes.
+other. Every function raises `ValueError` for a slice whose logits are all -inf (no class is
+possible), an empty class axis, or complex input. No numpy RuntimeWarning escapes.
 """
 
 import math
 
 import numpy as np
 
-from ._validation import as_float_array, normalize_axis
+from ._validation import as_float_array, infinite_maxima, normalize_axis
 from .error_free import accurate_sum, two_sum
 
 SHORT_ROW = 32  # classes; up to here einsum's sum (not pairwise) is as accurate as np.sum
 
-__all__ = [
-    "softmax_naive",
-    "softmax",
-    "logsumexp_parts",
-    "logsumexp",
-    "log_softmax",
-    "softmax_jacobian",
-]
+__all__ = ["softmax_naive", "softmax", "logsumexp_parts", "logsumexp", "log_softmax"]
+__all__ += ["softmax_jacobian"]
 
 
 def softmax_naive(z, axis=-1):
@@ -48,15 +42,10 @@ def softmax_naive(z, axis=-1):
     Returns
     -------
     P : ndarray, same shape as `z`
-        ``exp(z) / sum(exp(z))``: nan (inf / inf) as soon as one logit exceeds about 709.78, and
-        nan (0 / 0) when every logit is below about -745.1 (float64). The overflow is silent
-        here on purpose, so that a notebook can show the nan and assert on it.
+        ``exp(z) / sum(exp(z))``: nan (inf / inf) once a logit exceeds about 709.78, nan (0 / 0)
+        if all are below about -745.1 (float64); silently, so a notebook can assert on it.
 
-    Examples
-    --------
     >>> import numpy as np
-    >>> softmax_naive(np.array([1.0, 2.0, 3.0]))
-    array([0.09003057, 0.24472847, 0.66524096])
     >>> softmax_naive(np.array([1000.0, 999.0]))  # exp(1000) = inf, and inf / inf = nan
     array([nan, nan])
     """
@@ -82,24 +71,15 @@ def softmax(z, axis=-1):
         Every entry in [0, 1]; each slice sums to 1 within (m + 3) units of roundoff. float32
         stays float32; integers become float64. `z` is never modified.
 
-    Raises
-    ------
-    ValueError
-        If the class axis is empty or a slice has every logit at -inf.
-
     Notes
     -----
-    Eq. (13) holds for any shift; with :math:`a = \\max_k z_k` (the lecture's :math:`r = -a`)
+    Eq. (13) holds for any shift; with :math:`a = \\max_k z_k` (the lecture's :math:`r = -a`),
+    :math:`P_j = e^{z_j - a} / \\sum_k e^{z_k - a}`.
 
-    .. math:: P_j = \\frac{e^{z_j - a}}{\\sum_k e^{z_k - a}}.
+    No exponent is above 0, so no term overflows, and the largest term is exactly 1, so the
+    sum lies in :math:`[1, m]`. Rounding :math:`z_j - a` costs a small probability a relative
+    error of up to :math:`|z_j - a|` units; `log_softmax` avoids that.
 
-    Every exponent is :math:`\\le 0`, so no term overflows, and the largest term is exactly 1,
-    so the sum lies in :math:`[1, m]` and cannot underflow to 0. Rounding :math:`z_j - a`
-    costs the small probabilities a relative error of up to :math:`|z_j - a|` units; use
-    `log_softmax` when those matter.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> softmax(np.array([1000.0, 999.0]))  # the same as softmax([1, 0]); softmax_naive: nan
     array([0.73105858, 0.26894142])
@@ -114,7 +94,7 @@ def softmax(z, axis=-1):
         probs = np.subtract(x, a)  # z_j - a <= 0: no exponential can overflow
         np.exp(probs, out=probs)  # in place (here and below): one array instead of three
         np.divide(probs, np.sum(probs, axis=axis, keepdims=True), out=probs)
-        at_inf = _infinite_maxima(a, axis)
+        at_inf = infinite_maxima(a, axis)
         if at_inf is not None:  # the limit: classes at +inf share the probability
             tied = x == np.inf
             probs = np.where(at_inf, tied / np.sum(tied, axis=axis, keepdims=True), probs)
@@ -130,38 +110,25 @@ def logsumexp_parts(z, axis=-1, *, accurate=True):
         Logits, the classes along `axis`.
     axis : int, default -1
     accurate : bool, default True
-        Sum ``s`` with `lib.error_free.accurate_sum` (float32: in float64), for `logsumexp`'s
-        2 ulp. False uses ``np.sum``, whose error (up to about ``k u s``, k growing with m) is
-        within `log_softmax`'s 10 ulp, and faster.
+        Sum ``s`` with `lib.error_free.accurate_sum`, for `logsumexp`'s 2 ulp; False uses a
+        plain sum (off by up to about ``k u s``), within `log_softmax`'s 10 ulp and faster.
 
     Returns
     -------
     a, L : ndarrays of the shape of `z` without `axis`
-        ``L = log1p(s) >= 0``, ``s = sum over j != k of exp(z_j - a)``. Slices whose maximum
-        is +inf or nan get ``L = nan``; `logsumexp` and `log_softmax` turn them into limits.
-
-    Raises
-    ------
-    ValueError
-        If the class axis is empty or a slice has every logit at -inf.
+        ``s = sum over j != k of exp(z_j - a)``. ``L`` is nan where ``a`` is +inf or nan.
 
     Notes
     -----
     ``log(1 + s)`` would round to 0 for every :math:`s < 2^{-53}`: the exact 1 of the maximal
-    term stays out of the sum and ``log1p`` keeps every digit of :math:`s`. Where one class
-    dominates, :math:`s` is made of terms :math:`e^{z_j - a}` with :math:`z_j - a` far below 0,
-    and the rounding of :math:`z_j - a` (up to :math:`u |z_j - a|`) becomes a relative error
-    of that size in the term -- 700 ulp at :math:`z_j - a = -700`. Those rows get it back.
+    term stays out of the sum and ``log1p`` keeps every digit of :math:`s`.
 
-    Examples
-    --------
     >>> import numpy as np
     >>> z = np.array([0.0, -40.0])
     >>> float(np.log(np.sum(np.exp(z))))  # log(1 + 4.2e-18) rounds to log(1) = 0
     0.0
-    >>> a, L = logsumexp_parts(z)
-    >>> float(a), float(L)
-    (0.0, 4.248354255291589e-18)
+    >>> [float(part) for part in logsumexp_parts(z)]
+    [0.0, 4.248354255291589e-18]
     """
     x = as_float_array(z, "z")
     axis = normalize_axis(x, axis, "z")
@@ -187,11 +154,6 @@ def logsumexp(z, axis=-1, keepdims=False):
     log_Q : ndarray or numpy scalar, shape of `z` without `axis`
         float32 stays float32; integers become float64; +inf if a logit is +inf.
 
-    Raises
-    ------
-    ValueError
-        If the class axis is empty or a slice has every logit at -inf.
-
     Notes
     -----
     :math:`\\log Q = a + \\operatorname{log1p}(s)` (see `logsumexp_parts`), within 2 ulp of
@@ -199,8 +161,6 @@ def logsumexp(z, axis=-1, keepdims=False):
     when :math:`a \\ge 0` or :math:`|\\log Q| \\ge |a|/2`. Otherwise the bound is 2 ulp times
     the condition number :math:`\\sum_j P_j |z_j| / |\\log Q|`, all any algorithm can promise.
 
-    Examples
-    --------
     >>> import numpy as np
     >>> float(logsumexp(np.array([0.0, -40.0])))  # np.log(np.sum(np.exp(z))) gives 0.0
     4.248354255291589e-18
@@ -229,26 +189,17 @@ def log_softmax(z, axis=-1):
     log_P : ndarray, same shape as `z`
         Log-probabilities, all <= 0; -inf for an impossible class. float32 stays float32.
 
-    Raises
-    ------
-    ValueError
-        If the class axis is empty or a slice has every logit at -inf.
-
     Notes
     -----
-    Both terms are :math:`\\le 0`, so they never cancel, and every entry is within 10 ulp of
-    the exact value (tests/test_accuracy.py, against mpmath). For the most probable class this
-    is :math:`-\\operatorname{log1p}(s)`, accurate when :math:`P_k` rounds to 1; the usual
-    ``z - a - log(sum(exp(z - a)))`` returns exactly 0 there, and the cost
-    :math:`C_i = -\\log P_{y_i}` of a confident, correct prediction would vanish.
+    Both terms are :math:`\\le 0` and never cancel: every entry is within 10 ulp of the exact
+    value (tests/test_accuracy.py). The most probable class gets :math:`-\\operatorname{log1p}(s)`
+    where ``z - a - log(sum(exp(z - a)))`` gives 0: the cost :math:`C_i = -\\log P_{y_i}` of a
+    confident, correct prediction would vanish.
 
-    Examples
-    --------
     >>> import numpy as np
-    >>> z = np.array([40.0, 0.0])
-    >>> np.log(softmax(z))  # P_0 rounds to 1, so log P_0 = 0 exactly
+    >>> np.log(softmax(np.array([40.0, 0.0])))  # P_0 rounds to 1, so log P_0 = 0 exactly
     array([  0., -40.])
-    >>> log_softmax(z)  # the true value, -exp(-40) to first order
+    >>> log_softmax(np.array([40.0, 0.0]))  # the true value, -exp(-40) to first order
     array([-4.24835426e-18, -4.00000000e+01])
     """
     x = as_float_array(z, "z")
@@ -257,7 +208,7 @@ def log_softmax(z, axis=-1):
     with np.errstate(all="ignore"):  # z - a may overflow to -inf: the exact value is below -max
         a, shifted, log_norm = _log_normalizer(x_last, axis, accurate=False)
         log_probs = np.subtract(shifted, log_norm, out=shifted)  # (z_j - a) - L, in place
-        at_inf = _infinite_maxima(a, -1)
+        at_inf = infinite_maxima(a, -1)
         if at_inf is not None:  # the limit: classes at +inf share the probability
             tied = x_last == np.inf
             limit = np.where(tied, -np.log(np.sum(tied, axis=-1, keepdims=True)), -np.inf)
@@ -271,7 +222,7 @@ def _log_normalizer(x, axis, accurate):
     k = np.argmax(x, axis=-1, keepdims=True)  # the maximal class (the first if tied, or a nan)
     top = np.arange(k.size) * x.shape[-1] + k.ravel()  # where in x.ravel(): faster than
     a = x.reshape(-1)[top].reshape(k.shape)  # take_along_axis for many short rows
-    _infinite_maxima(np.moveaxis(a, -1, axis), axis)  # all -inf: no distribution, ValueError
+    infinite_maxima(np.moveaxis(a, -1, axis), axis)  # all -inf: no distribution, ValueError
     shifted = x - a  # d_j = z_j - a <= 0, rounded
     terms = np.exp(shifted)
     terms.reshape(-1)[top] = 0.0  # leave out the exact 1 of the maximum
@@ -309,25 +260,8 @@ def _log_normalizer(x, axis, accurate):
     return a, shifted, log_norm
 
 
-def _infinite_maxima(a, axis):
-    """Mask of the slices whose maximum `a` is +inf (None if every maximum is finite).
-
-    A maximum of -inf means every logit of the slice is -inf: ValueError naming the slice.
-    A nan maximum needs nothing: the nan spreads over its own slice.
-    """
-    if np.isfinite(a).all():
-        return None
-    impossible = np.argwhere(np.moveaxis(a, axis, -1)[..., 0] == -np.inf)
-    if impossible.size:
-        position = [str(int(i)) for i in impossible[0]]
-        position.insert(axis % a.ndim, ":")
-        name = f"z[{', '.join(position)}]" if a.ndim > 1 else "z"
-        raise ValueError(f"every logit of {name} is -inf: no class is possible")
-    return a == np.inf
-
-
 def softmax_jacobian(z):
-    """The Jacobian ``dP_i/dz_j = P_i (delta_ij - P_j)`` of the softmax of one example.
+    r"""The Jacobian ``dP_i/dz_j = P_i (delta_ij - P_j)`` of the softmax of one example.
 
     Parameters
     ----------
@@ -337,23 +271,16 @@ def softmax_jacobian(z):
     Returns
     -------
     J : ndarray, shape (m, m)
-        ``diag(P) - P P^T``: symmetric, every row and column sums to 0, and ``J @ v`` is the
-        change of ``P`` for a small change ``v`` of the logits.
+        ``diag(P) - P P^T``: symmetric, and every row sums to 0 (eq. (13): adding a constant to
+        every logit does not change ``P``).
 
     Notes
     -----
-    From :math:`P_i = e^{z_i}/Q` and :math:`\\partial Q/\\partial z_j = e^{z_j}`,
+    From :math:`P_i = e^{z_i}/Q` and :math:`\partial Q/\partial z_j = e^{z_j}`,
+    :math:`\partial P_i/\partial z_j = (\delta_{ij} e^{z_i} Q - e^{z_i} e^{z_j})/Q^2
+    = P_i (\delta_{ij} - P_j)`. Chained with :math:`\partial C_i/\partial P_j =
+    -\delta_{y_i j}/P_{y_i}` it gives the lecture's theorem :math:`P_j - \delta_{y_i j}`.
 
-    .. math:: \\frac{\\partial P_i}{\\partial z_j}
-              = \\frac{\\delta_{ij} e^{z_i} Q - e^{z_i} e^{z_j}}{Q^2}
-              = P_i (\\delta_{ij} - P_j).
-
-    The rows sum to 0: adding a constant to every logit does not change :math:`P` (eq. (13)).
-    Chained with :math:`\\partial C_i/\\partial P_j = -\\delta_{y_i j}/P_{y_i}` this gives the
-    lecture's theorem :math:`P_j - \\delta_{y_i j}`.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> softmax_jacobian(np.array([0.0, 0.0]))
     array([[ 0.25, -0.25],
