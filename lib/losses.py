@@ -23,7 +23,7 @@ import numpy as np
 from ._validation import as_class_labels, as_float_array, check_num_classes
 from .softmax import log_softmax, logsumexp_parts, softmax
 
-ELEMENTS_PER_CHUNK = 2**16  # the integer-label cost takes this many logits at a time
+ELEMENTS_PER_CHUNK = 2**18  # the integer-label cost takes this many logits at a time (2 MiB)
 
 __all__ = ["one_hot", "cross_entropy", "cross_entropy_grad", "mse", "mse_grad"]
 
