@@ -32,12 +32,10 @@ A long chain of merges (one logit at a time is n - 1 of them) adds n rounding er
 and when ``log Q`` is small that is up to n/2 ulp of the result. Each merge therefore also
 carries the rounding errors of its additions and of its rescaling product (Knuth's TwoSum and
 Dekker's TwoProduct, error-free transformations as in compensated summation) in a third number
-``c``, so ``d = 1 + s + c``; the sum inside a block is a tree of TwoSums for the same reason;
-and a small rescale factor is formed as ``1 + expm1(gap)``. With all three, every split into
-blocks merged in any order stays within 2 ulp of the exact ``log Q`` (measured against mpmath
-in tests/test_online.py; in the adversarial families there the result is never more than one
-float away from the correctly rounded value, while the ``np.sum``-based
-`lib.softmax.logsumexp` reaches 3-7 ulp when many terms are equal).
+``c``, so ``d = 1 + s + c``; the sum inside a block is `lib.error_free.accurate_sum` for the
+same reason; and a small rescale factor is formed as ``1 + expm1(gap)``. With all three, every
+split into blocks merged in any order stays within 2 ulp of the exact ``log Q`` (measured
+against mpmath in tests/test_online.py).
 
 Non-finite logits follow `lib.softmax`: -inf is an impossible class; logits at +inf share the
 probability; a nan makes its slice nan; a slice with every logit at -inf has no distribution,
@@ -213,9 +211,9 @@ def block_state(z, axis=-1):
     Notes
     -----
     With :math:`m = z_k = \\max_j z_j` (``k`` the first maximal index),
-    :math:`s = \\sum_{j \\ne k} e^{z_j - m}`, added up by a tree of TwoSums whose rounding errors
-    are returned as ``c``. A slice whose logits are all -inf (or that has none) gets the empty
-    state ``(-inf, -1, 0)``.
+    :math:`s = \\sum_{j \\ne k} e^{z_j - m}`, summed by `lib.error_free.accurate_sum`, whose
+    second part is returned as ``c``. A slice whose logits are all -inf (or that has none) gets
+    the empty state ``(-inf, -1, 0)``.
 
     Examples
     --------
@@ -539,8 +537,8 @@ def three_pass_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
     Pass 1: :math:`a = \\max_j z_j`. Pass 2: :math:`Q' = \\sum_j e^{z_j - a}`. Pass 3:
     :math:`P_j = e^{z_j - a}/Q'`: the shift and division of eq. (14) as the lecture writes
     them, organised as three reads of the logits so that it can be compared with
-    `online_softmax` block for block (`lib.softmax.softmax` computes the same quantity, but
-    may skip the shift and multiplies by :math:`1/Q'`, so its last bits can differ).
+    `online_softmax` block for block (`lib.softmax.softmax` is the same computation on the
+    whole slice at once; its sum is grouped differently, so its last bits can differ).
     Like eq. (14) as written, it does not correct the rounding of :math:`z_j - a`, so a class far
     below the maximum has an error of up to about :math:`|z_j - a|` ulp.
 
