@@ -245,14 +245,15 @@ def _log_normalizer(x, axis, accurate):
         suspect = np.flatnonzero((total > 0) & (total < (m - 1) * math.exp(-6)))
         tolerance = 6 * log_norm.ravel()[suspect]
     s_rows = total.ravel()[suspect]
-    tolerance = tolerance * (1 + s_rows)  # ... of u (1 + s), to compare with B
+    tolerance *= 1 + s_rows  # ... of u (1 + s), to compare with B
     maybe = s_rows * (math.log(max(m - 1, 1)) - np.log(s_rows)) > tolerance  # entropy >= B
     suspect, tolerance = suspect[maybe], tolerance[maybe]
     if suspect.size:
-        terms_rows = terms.reshape(-1, m)[suspect].astype(np.float64)
-        spread = -np.einsum("ij,ij->i", terms_rows, shifted.reshape(-1, m)[suspect])  # B
+        pick = slice(None) if suspect.size == total.size else suspect  # all rows: no copies
+        terms_rows = terms.reshape(-1, m)[pick]
+        spread = -np.einsum("ij,ij->i", terms_rows, shifted.reshape(-1, m)[pick])  # B
         fix = ~(spread <= tolerance)  # nan (0 times a -inf logit): correct it too
-        rows, terms_rows = suspect[fix], terms_rows[fix]
+        rows, terms_rows = suspect[fix], terms_rows[fix].astype(np.float64)
         _, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])  # d + e = z - a
         error = np.where(terms_rows > 0, error, 0.0)  # a -inf logit: no term, no correction
         corrected = np.add(*accurate_sum(terms_rows)) + np.sum(terms_rows * error, axis=-1)
