@@ -19,7 +19,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from lib._validation import as_float_array
 from lib.softmax import softmax
 
 __all__ = ["draw_softmax_network", "plot_probabilities", "temperature_panels"]
@@ -247,7 +246,7 @@ def plot_probabilities(ax, probs, *, title=None, highlight=None, ylim=(0.0, 1.0)
     (3, 'probability')
     >>> plt.close(fig)
     """
-    values = as_float_array(probs, "probs")
+    values = np.asarray(probs, dtype=np.float64)  # a figure needs no float32 rules
     if values.ndim != 1:
         raise ValueError(f"probs must be one vector of shape (m,), got shape {values.shape}")
     if values.size == 0:
@@ -302,7 +301,7 @@ def temperature_panels(logits, temperatures, *, softmax_fn=None):
     3
     >>> plt.close(fig)
     """
-    z = as_float_array(logits, "logits")
+    z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 1 or z.size == 0:
         raise ValueError(f"logits must be one non-empty vector of shape (m,), got {z.shape}")
     temps = [float(t) for t in temperatures]
