@@ -241,22 +241,21 @@ def _log_normalizer(x, axis, accurate):
     if accurate:  # logsumexp: within u |a + L| / 2
         suspect = np.flatnonzero(total > 0)  # nan compares False: left alone
         tolerance = np.abs(a + log_norm).ravel()[suspect] / 2
-    else:  # log_softmax: within 6 u L, which holds if s >= (m - 1) e^-6: B <= 6 s <= 6 (1 + s) L
-        suspect = np.flatnonzero((total > 0) & (total < (m - 1) * math.exp(-6)))
-        tolerance = 6 * log_norm.ravel()[suspect]
+    else:  # log_softmax: within 8 u L, which holds if s >= (m - 1) e^-8: B <= 8 s <= 8 (1 + s) L
+        suspect = np.flatnonzero((total > 0) & (total < (m - 1) * math.exp(-8)))
+        tolerance = 8 * log_norm.ravel()[suspect]
     s_rows = total.ravel()[suspect]
     tolerance *= 1 + s_rows  # ... of u (1 + s), to compare with B
     maybe = s_rows * (math.log(max(m - 1, 1)) - np.log(s_rows)) > tolerance  # entropy >= B
-    suspect, tolerance = suspect[maybe], tolerance[maybe]
-    if suspect.size:
-        pick = slice(None) if suspect.size == total.size else suspect  # all rows: no copies
-        terms_rows = terms.reshape(-1, m)[pick]
-        spread = -np.einsum("ij,ij->i", terms_rows, shifted.reshape(-1, m)[pick])  # B
-        fix = ~(spread <= tolerance)  # nan (0 times a -inf logit): correct it too
-        rows, terms_rows = suspect[fix], terms_rows[fix].astype(np.float64)
-        _, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])  # d + e = z - a
-        error = np.where(terms_rows > 0, error, 0.0)  # a -inf logit: no term, no correction
-        corrected = np.add(*accurate_sum(terms_rows)) + np.sum(terms_rows * error, axis=-1)
+    rows, tolerance = suspect[maybe], tolerance[maybe]
+    if rows.size:  # only flagged rows are read again, and only from z: one gather, not three
+        shifted_rows, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])
+        terms_rows = np.exp(shifted_rows)  # d + e = z - a exactly
+        terms_rows[np.arange(rows.size), k.ravel()[rows]] = 0.0
+        fix = ~(-np.einsum("ij,ij->i", terms_rows, shifted_rows) <= tolerance)  # B; nan: fix
+        rows, terms_rows = rows[fix], terms_rows[fix].astype(np.float64)
+        error = np.where(terms_rows > 0, error[fix], 0.0)  # a -inf logit: no term, no correction
+        corrected = np.add(*accurate_sum(terms_rows)) + np.einsum("ij,ij->i", terms_rows, error)
         log_norm.reshape(-1)[rows] = np.log1p(corrected)  # one rounding to the dtype
     return a, shifted, log_norm
 
