@@ -1,29 +1,16 @@
 """Measuring floating-point error: the tools behind chapter 5 ("Numerical issues").
 
-Read top to bottom:
-
-1. `exp_thresholds`, `exp_threshold_table` -- where ``exp`` overflows, leaves the normal range
-   and rounds to 0, for each floating-point type, computed from `numpy.finfo`.
-2. `unit_roundoff` -- the largest relative error of one rounding. (Errors in ulps against
-   exact mpmath references are measured by `lib.reference`.)
-3. The algorithms being compared, computed in the working precision of their input
-   (float16 included): `softmax_unshifted`, `softmax_shift_divide`, `softmax_exp_minus_lse`,
-   `log_of_softmax`, `log_softmax_shifted_log`, `log_softmax_log1p`, collected in
+1. `exp_thresholds`, `exp_threshold_table` -- where ``exp`` overflows, goes subnormal and
+   rounds to 0, per floating-point type (from `numpy.finfo`); `unit_roundoff`.
+2. The algorithms chapter 5 compares, each a transcription of its formula with every operation
+   rounded once to the working precision of the input, float16 included, and with the plain
+   left-to-right sums the published error analysis assumes (``np.sum`` adds pairwise and
+   accumulates float16 in float32; `lib.softmax` promotes float16). Collected in
    `SOFTMAX_ALGORITHMS` and `LOG_SOFTMAX_ALGORITHMS`.
-4. `softmax_error_bounds` -- the leading terms of the error bounds of Blanchard, Higham and
-   Higham (2021) for three of these algorithms, to compare with what is measured.
+3. `softmax_error_bounds` -- the leading terms of Blanchard, Higham and Higham's (2021) bounds.
 
-Why the algorithms of part 4 are here and not only in `lib.softmax`: `lib.softmax` is the one to
-use, and it promotes float16 to float32 (a float16 result would be no use to anybody). To
-*measure* what float16 arithmetic does, every operation must be rounded to float16, and the sums
-must be the plain left-to-right (recursive) sums that the published error analysis assumes;
-numpy's ``np.sum`` adds pairwise and, for float16, accumulates in float32. Each function here is
-written as a transcription of its formula; each elementary operation (``-``, ``exp``, ``+``,
-``/``, ``log``, ``log1p``) is rounded once to the working precision.
-
-Logits ``z`` have the classes along the last axis. Symbols follow the lecture: ``P`` the
-probabilities, ``Q = sum_j exp(z_j)`` their normaliser, ``a = max_j z_j`` the shift (the
-lecture's ``r = -a``), and ``s`` the sum of the shifted terms other than the maximal one.
+Classes lie along the last axis; symbols as in `lib.softmax` (``a = max_j z_j``, ``s`` the sum
+of the shifted terms other than the maximal one). Errors in ulps: `lib.reference`.
 """
 
 from typing import NamedTuple
@@ -46,9 +33,6 @@ __all__ = [
     "unit_roundoff",
 ]
 
-# --- 1. where exp leaves the floating-point range ---------------------------------------------
-
-
 def _float_dtype(dtype):
     """Return `dtype` as a numpy floating dtype, or raise ValueError."""
     try:
@@ -61,11 +45,7 @@ def _float_dtype(dtype):
 
 
 class ExpThresholds(NamedTuple):
-    """The constants of one floating-point type and the logits at which ``exp`` fails.
-
-    All thresholds are the exact real numbers (natural logarithms of the limits), rounded to
-    float64 for printing.
-    """
+    """The `numpy.finfo` constants of one type and the logits at which ``exp`` fails."""
 
     dtype: str  #: name, e.g. "float16"
     eps: float  #: machine epsilon, the gap between 1 and the next larger number (= 2u)
@@ -82,30 +62,14 @@ def exp_thresholds(dtype):
 
     Parameters
     ----------
-    dtype : numpy floating dtype or its name
-        For example ``np.float16``, ``"float32"``, ``np.float64``.
+    dtype : numpy floating dtype or its name, e.g. ``np.float16``, ``"float32"``
 
     Returns
     -------
     ExpThresholds
-        The `numpy.finfo` constants and the three thresholds, as Python floats.
+        As Python floats: overflow above ``ln(max)`` (709.78 for float64), subnormal below
+        ``ln(smallest_normal)``, 0 below ``ln(smallest_subnormal / 2)`` (ties round to even).
 
-    Raises
-    ------
-    ValueError
-        If `dtype` is not a floating type.
-
-    Notes
-    -----
-    Rounding to nearest sends ``exp(z)`` to infinity once it exceeds the largest finite number
-    (``max``, plus half a spacing, which moves the threshold by less than one part in
-    ``eps``), so the overflow threshold is :math:`\\ln(\\texttt{max})`: 709.78 for float64. Below
-    :math:`\\ln(\\texttt{smallest\\_normal})` the result is subnormal and has fewer significant
-    bits; below :math:`\\ln(\\texttt{smallest\\_subnormal}/2)` it rounds to 0 (a value exactly
-    halfway rounds to the even neighbour, 0).
-
-    Examples
-    --------
     >>> import numpy as np
     >>> t = exp_thresholds(np.float64)
     >>> round(t.overflow, 2), round(t.underflow_zero, 2)
@@ -131,17 +95,6 @@ def exp_thresholds(dtype):
 def exp_threshold_table(dtypes=("float16", "float32", "float64")):
     """The thresholds of `exp_thresholds` for several types, as a text table (one row a type).
 
-    Parameters
-    ----------
-    dtypes : sequence of numpy floating dtypes or names
-
-    Returns
-    -------
-    str
-        A fixed-width table with a header line.
-
-    Examples
-    --------
     >>> print(exp_threshold_table(["float64"]))
     dtype          eps        max  min normal  min subnormal  inf if z >  subnormal if z <  0 if z <
     float64   2.22e-16  1.80e+308   2.23e-308      4.94e-324      709.78           -708.40   -745.13
@@ -161,14 +114,9 @@ def exp_threshold_table(dtypes=("float16", "float32", "float64")):
     return "\n".join(lines)
 
 
-# --- 2. measuring error -------------------------------------------------------------------------
-
-
 def unit_roundoff(dtype):
     """The unit roundoff ``u = eps / 2``: the largest relative error of one rounding.
 
-    Examples
-    --------
     >>> import numpy as np
     >>> unit_roundoff(np.float16) == 2.0**-11
     True
@@ -176,11 +124,8 @@ def unit_roundoff(dtype):
     return float(np.finfo(_float_dtype(dtype)).eps) / 2.0
 
 
-# --- 3. the algorithms compared, in the working precision of the input --------------------------
-
-
 def _working_array(z):
-    """Return `z` as a float array of its own precision (float16 kept), checking its shape."""
+    """`z` as a float array of its own precision (float16 kept), checking its shape."""
     array = np.asarray(z)
     kind = array.dtype.kind
     if kind in "iub":
@@ -195,12 +140,7 @@ def _working_array(z):
 
 
 def _recursive_sum(terms):
-    """Sum over the last axis left to right, each addition rounded to the working precision.
-
-    A loop over the (few) classes, vectorised over the examples: this is the summation that the
-    error analysis of Blanchard et al. assumes, unlike ``np.sum``, which adds pairwise and
-    accumulates float16 in float32.
-    """
+    """Sum over the last axis left to right, each addition rounded to the working precision."""
     total = terms[..., 0].copy()
     for k in range(1, terms.shape[-1]):
         total = total + terms[..., k]
@@ -208,7 +148,7 @@ def _recursive_sum(terms):
 
 
 def _shifted_terms(x):
-    """Return ``a = max z``, the terms ``exp(z - a)`` and ``s``, the sum without the maximal 1."""
+    """``a = max z``, the terms ``exp(z - a)`` and ``s``, their sum without the maximal 1."""
     k = np.argmax(x, axis=-1)[..., None]
     a = np.take_along_axis(x, k, axis=-1)
     terms = np.exp(x - a)  # every exponent <= 0; the maximal term is exactly 1
@@ -220,23 +160,11 @@ def _shifted_terms(x):
 def softmax_unshifted(z):
     """``exp(z) / sum(exp(z))`` in the working precision of `z` (float16 included) -- UNSAFE.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Logits; float16, float32 and float64 are kept, integers become float64.
+    Logits ``z`` of shape (..., m): float16, float32 and float64 are kept, integers become
+    float64, here and in the five functions below. Returns ``P`` of the same shape and dtype:
+    here nan where ``exp`` or the sum overflowed (inf / inf; float16 ``exp`` overflows above
+    11.09) or every term underflowed (0 / 0), without a RuntimeWarning.
 
-    Returns
-    -------
-    P : ndarray, same shape and dtype as `z`
-        nan where ``exp`` or the sum overflowed (inf / inf) or every term underflowed (0 / 0).
-        No RuntimeWarning is emitted: the failure is returned, not announced.
-
-    Notes
-    -----
-    Eqs. (2)-(3) evaluated as written. In float16, ``exp`` overflows for ``z > 11.09``.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> softmax_unshifted(np.array([12.0, 0.0], dtype=np.float16))
     array([nan,  0.], dtype=float16)
@@ -250,23 +178,8 @@ def softmax_unshifted(z):
 def softmax_shift_divide(z):
     """``exp(z - a) / sum_k exp(z_k - a)`` with ``a = max z``, in the working precision of `z`.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Finite logits; float16, float32 and float64 are kept, integers become float64.
+    Eq. (13) with the shift (14): the denominator lies in [1, m]. `lib.softmax` computes this.
 
-    Returns
-    -------
-    P : ndarray, same shape and dtype as `z`
-
-    Notes
-    -----
-    Eq. (13) with the shift (14), :math:`r = -a`. Every term is at most 1 and the largest is
-    exactly 1, so the denominator lies in :math:`[1, m]`: it neither overflows nor underflows.
-    `lib.softmax` computes exactly this (in float32 or float64, with numpy's sum).
-
-    Examples
-    --------
     >>> import numpy as np
     >>> softmax_shift_divide(np.array([12.0, 0.0], dtype=np.float16))  # unshifted: nan
     array([1.e+00, 6.e-06], dtype=float16)
@@ -281,26 +194,9 @@ def softmax_shift_divide(z):
 def softmax_exp_minus_lse(z):
     """The division-free form ``exp(z - lse(z))`` with ``lse = a + log1p(s)``, in working precision.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Finite logits; float16, float32 and float64 are kept, integers become float64.
-
-    Returns
-    -------
-    P : ndarray, same shape and dtype as `z`
-
-    Notes
-    -----
-    :math:`P_j = \\exp(z_j - \\log Q)` with :math:`\\log Q = a + \\operatorname{log1p}(s)`. It
-    cannot overflow either, but :math:`\\log Q` carries an absolute rounding error of about
-    :math:`u |\\log Q|`, which ``exp`` turns into a relative error of the same size in every
-    probability: the larger the logits (not their spread), the less accurate the result.
-
-    Examples
-    --------
-    Adding 10000 to every logit leaves the probabilities unchanged, and the shift-divide form
-    still gets them correctly rounded; this form does not (errors in ulps):
+    Cannot overflow either, but ``log Q`` carries an absolute error of about ``u |log Q|``,
+    which ``exp`` turns into a relative error in every probability: the larger the logits (not
+    their spread), the worse. Adding 10000 to the logits shows it (errors in ulps):
 
     >>> import numpy as np
     >>> from lib.reference import mp_softmax, ulp_error
@@ -321,19 +217,9 @@ def softmax_exp_minus_lse(z):
 def log_of_softmax(z):
     """``log(P)`` with ``P`` from `softmax_shift_divide`: the obvious way, and the worst.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Finite logits; float16, float32 and float64 are kept, integers become float64.
+    -inf wherever the probability underflowed to 0, 0 for the most probable class once it
+    rounds to 1 (without a RuntimeWarning).
 
-    Returns
-    -------
-    log_P : ndarray, same shape and dtype as `z`
-        -inf wherever the probability underflowed to 0, although the exact value is finite;
-        0 for the most probable class once it rounds to 1. No RuntimeWarning is emitted.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> log_of_softmax(np.array([0.0, -800.0]))  # the true second entry is -800
     array([  0., -inf])
@@ -345,19 +231,8 @@ def log_of_softmax(z):
 def log_softmax_shifted_log(z):
     """``(z - a) - log(sum_k exp(z_k - a))``: log-space, but with ``log`` where ``log1p`` belongs.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Finite logits; float16, float32 and float64 are kept, integers become float64.
+    Never -inf, but exactly 0 for the most probable class once the others sum to below ``u``.
 
-    Returns
-    -------
-    log_P : ndarray, same shape and dtype as `z`
-        Never -inf (unlike ``log(softmax(z))``), but 0 exactly for the most probable class
-        once the other terms sum to less than ``u``.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> log_softmax_shifted_log(np.array([40.0, 0.0]))  # the true first entry is -4.25e-18
     array([  0., -40.])
@@ -371,23 +246,9 @@ def log_softmax_shifted_log(z):
 def log_softmax_log1p(z):
     """``(z - a) - log1p(s)``, with ``s`` the sum of ``exp(z_k - a)`` over the non-maximal classes.
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Finite logits; float16, float32 and float64 are kept, integers become float64.
+    The most probable class gets ``-log1p(s) ~ -s`` instead of 0; both terms are <= 0 and
+    never cancel. This is `lib.log_softmax`'s algorithm.
 
-    Returns
-    -------
-    log_P : ndarray, same shape and dtype as `z`
-
-    Notes
-    -----
-    The exact 1 of the maximal term is kept out of the sum and enters through ``log1p``, so
-    the most probable class gets :math:`-\\operatorname{log1p}(s) \\approx -s` instead of 0;
-    both terms are :math:`\\le 0` and never cancel. This is `lib.log_softmax`'s algorithm.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> log_softmax_log1p(np.array([40.0, 0.0]))
     array([-4.24835426e-18, -4.00000000e+01])
@@ -413,9 +274,6 @@ LOG_SOFTMAX_ALGORITHMS = {
 }
 
 
-# --- 4. the published error bounds --------------------------------------------------------------
-
-
 def softmax_error_bounds(z):
     """Leading terms of Blanchard, Higham and Higham's (2021) bounds on the softmax error.
 
@@ -432,23 +290,12 @@ def softmax_error_bounds(z):
 
     Notes
     -----
-    With ``m`` classes and :math:`y = \\log Q` (computed here in float64, enough for a bound),
-    the leading terms are, as evaluated in the authors' published test code
-    (``higham/logsumexp-softmax-tests``):
+    With ``y = log Q`` (in float64), as the authors' test code evaluates them
+    (``higham/logsumexp-softmax-tests``): unshifted ``m + 3`` (if nothing overflows); shifted
+    then divided ``m + 2 + 2 (max z - min z)``, growing with the spread; division-free
+    ``1 + max_j |z_j - y| + |y + m - min z|``, growing with the size for logits of both signs.
+    A transcription of their code for logits of that kind, not a rederivation.
 
-    * unshifted :math:`e^{z_j}/Q`: :math:`m + 3`;
-    * shifted, then divided: :math:`m + 2 + 2(\\max_k z_k - \\min_k z_k)`;
-    * division-free :math:`e^{z_j - y}` with the shifted :math:`y`:
-      :math:`1 + \\max_j |z_j - y| + |y + m - \\min_k z_k|`.
-
-    The shifted bound grows with the *spread* of the logits; for logits of both signs (the
-    authors' data, and chapter 5's: :math:`\\min_k z_k < 0 < y`) the division-free bound
-    :math:`1 + \\max_j |z_j - y| + |y| + m + |\\min_k z_k|` also grows with their *size*. The
-    unshifted bound holds only when nothing overflows. Use these expressions for logits of that
-    kind only: they are a transcription of the authors' code, not a rederivation.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> bounds = softmax_error_bounds(np.array([[3.0, -2.0, 0.5]]))
     >>> {name: round(float(b[0]), 2) for name, b in bounds.items()}
