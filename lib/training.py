@@ -1,24 +1,17 @@
-"""Training a softmax classifier: the digits data, mini-batch gradient descent and its scores.
+"""Training a softmax classifier on the digits: data, mini-batch gradient descent, scores.
 
-Everything a chapter needs to train the networks of :mod:`lib.network` on real data:
-
-* :func:`load_digits_split` -- scikit-learn's bundled 8x8 handwritten digits (no download),
-  pixels scaled to [0, 1], split by ``train_test_split(stratify=...)``;
-* :func:`train` -- mini-batch gradient descent, recording cost and accuracy after every epoch;
-* :func:`predict`, :func:`evaluate` -- how good the classifier is (accuracy and confusion
-  matrices come from ``sklearn.metrics``);
-* :func:`train_digits_model` -- a small model trained deterministically in about a second, for
-  chapters that need a trained network rather than a lesson in training one.
-
-scikit-learn is imported inside the functions that use it, so ``import lib`` needs NumPy alone;
-a progress bar for notebooks is `viz.progress.epoch_progress`, passed as ``on_epoch``.
+`load_digits_split` (scikit-learn's bundled 8x8 digits, no download), `train` (mini-batch
+gradient descent with a cost and accuracy history), `predict`, `evaluate` (accuracy from
+``sklearn.metrics``), and `train_digits_model` for chapters that need a trained network.
+scikit-learn is imported inside the functions, so ``import lib`` needs numpy alone; a notebook
+progress bar is `viz.progress.epoch_progress`, passed as ``on_epoch``.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from lib._validation import as_class_labels
+from lib._validation import as_class_labels, check_positive_int
 from lib.network import (
     LOSSES,
     check_activation,
@@ -58,24 +51,16 @@ def load_digits_split(test_fraction=0.25, seed=0):
     Parameters
     ----------
     test_fraction : float
-        Share of each digit held out for testing (0.25: 450 test and 1347 training images).
+        Share of each digit held out (0.25: 450 test and 1347 training images).
     seed : int
-        Seed of the split; the same seed gives the same split.
+        Seed of the split.
 
     Returns
     -------
     DigitsSplit
-        ``x_train`` (n_train, 64), ``x_test`` (n_test, 64) float64 in [0, 1];
-        ``labels_train``, ``labels_test`` int64 in 0..9.
+        ``x`` float64 (n, 64): grey levels 0..16 (UCI optical digits, Alpaydin and Kaynak 1998)
+        divided by 16, so the first layer's inputs are of order 1; labels int64 in 0..9.
 
-    Notes
-    -----
-    The images are 8x8 grey levels 0..16, a downsampled copy of the UCI "Optical Recognition of
-    Handwritten Digits" data (Alpaydin and Kaynak, 1998) bundled with scikit-learn, so nothing is
-    downloaded. Dividing by 16 keeps the inputs of the first layer of order 1.
-
-    Examples
-    --------
     >>> split = load_digits_split()
     >>> split.x_train.shape, split.x_test.shape, float(split.x_train.max())
     ((1347, 64), (450, 64), 1.0)
@@ -107,8 +92,6 @@ def predict(params, x, activation="tanh"):
 def evaluate(params, x, labels, loss="cross_entropy", activation="tanh"):
     """Mean cost and accuracy of the network on ``(x, labels)``, as two floats.
 
-    Examples
-    --------
     >>> params = [(np.zeros((2, 4)), np.zeros(4))]
     >>> cost, share = evaluate(params, np.ones((3, 2)), [0, 1, 2])
     >>> round(cost, 6) == round(float(np.log(4)), 6), share
@@ -148,46 +131,30 @@ def train(
     Parameters
     ----------
     params : list of (W, b)
-        Starting point (from :func:`lib.network.init_params`); it is copied, never modified.
-    x : array_like, shape (n, d)
-        Training inputs, one example per row.
-    labels : array_like of int, shape (n,)
-        Training classes in 0..m-1.
+        Starting point (`lib.network.init_params`); copied, never modified.
+    x, labels : array_like, shapes (n, d) and (n,)
+        Training inputs and classes in 0..m-1.
     epochs : int
-        Passes over the training set.
     learning_rate : float
-        Step size :math:`\\eta` of :math:`W \\leftarrow W - \\eta\\, \\partial C_B/\\partial W`.
+        Step ``eta`` of ``W <- W - eta dC_B/dW``, ``C_B`` the mean cost of a batch ``B``.
     batch_size : int
         Examples per step; the last batch of an epoch may be smaller.
-    loss : {"cross_entropy", "mse"}
-        Cost minimised (see :func:`lib.network.loss_and_grads`).
-    activation : {"tanh", "sigmoid", "relu"}
-        Activation of the hidden layers.
+    loss, activation
+        As in `lib.network.loss_and_grads`.
     seed : int
-        Seed of the order in which examples are visited; same inputs and seed, same result.
+        Seed of the (fresh each epoch) order in which examples are visited.
     x_test, labels_test : array_like, optional
-        A held-out set, evaluated after every epoch but never trained on.
+        A held-out set, evaluated after every epoch, never trained on.
     on_epoch : callable, optional
-        Called as ``on_epoch(epoch, history)`` after every epoch, e.g. the progress bar of
-        `viz.progress.epoch_progress` in a notebook. Nothing is printed.
+        Called as ``on_epoch(epoch, history)`` after every epoch. Nothing is printed.
 
     Returns
     -------
     params : list of (W, b)
-        The trained parameters.
     history : dict of str to ndarray, each of shape (epochs + 1,)
-        ``"epoch"`` (0..epochs), ``"train_cost"``, ``"train_accuracy"`` and, with a test set,
-        ``"test_cost"``, ``"test_accuracy"``. Entry 0 is before the first step.
+        ``"epoch"``, ``"train_cost"``, ``"train_accuracy"`` (and ``"test_..."`` with a test
+        set); entry 0 is before the first step.
 
-    Notes
-    -----
-    Each epoch visits the examples in a fresh random order, in batches :math:`B` of
-    `batch_size`, and takes one step per batch along the gradient of the batch's mean cost
-    :math:`C_B = \\frac1{|B|}\\sum_{i\\in B} C_i`, computed by backpropagation from the lecture's
-    :math:`\\delta^L = P - \\text{onehot}(y)` (divided by :math:`|B|`).
-
-    Examples
-    --------
     Two separable classes on a line; the cost falls and every example ends up right:
 
     >>> x = np.array([[-2.0], [-1.0], [1.0], [2.0]])
@@ -206,9 +173,8 @@ def train(
     labels = _check_labels_for(labels, x.shape[0], num_classes)
     if x.shape[0] == 0:
         raise ValueError("x has no rows: there is nothing to train on")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if not (isinstance(learning_rate, int | float) and np.isfinite(learning_rate)) or (
         learning_rate <= 0
     ):
@@ -253,17 +219,8 @@ def train(
 def epochs_to_reach(history, level, key="train_accuracy"):
     """The first epoch after which ``history[key]`` is at least `level`, or None if never.
 
-    Parameters
-    ----------
-    history : dict
-        As returned by :func:`train` (entry 0 is before training).
-    level : float
-        The threshold, e.g. 0.9 for 90 % accuracy.
-    key : str
-        Which curve: ``"train_accuracy"`` or ``"test_accuracy"``.
+    `history` as `train` returns it; `key` ``"train_accuracy"`` or ``"test_accuracy"``.
 
-    Examples
-    --------
     >>> history = {"train_accuracy": np.array([0.1, 0.6, 0.92, 0.88, 0.95])}
     >>> epochs_to_reach(history, 0.9), epochs_to_reach(history, 0.99)
     (2, None)
@@ -279,29 +236,11 @@ def train_digits_model(
 ):
     """A small digits classifier trained from scratch, the same every time (about a second).
 
-    For chapters that need a trained network to study (for example its logits), not the
-    training itself. The model is trained with the cross-entropy cost on the training part of
-    :func:`load_digits_split` (``seed`` fixes the split, the initial weights and the batches).
+    Cross-entropy on the training part of `load_digits_split`; ``seed`` fixes the split, the
+    initial weights and the batches, so the same seed gives the same parameters, bit for bit.
+    ``hidden``: the hidden width, 0 for none, or a sequence for several layers; the rest as in
+    `train`. Returns ``(params, split)``.
 
-    Parameters
-    ----------
-    seed : int
-        One seed for everything random; the same seed gives the same parameters, bit for bit.
-    hidden : int or sequence of int
-        Width of the hidden layer (0 or ``()`` for multinomial logistic regression, a sequence
-        for several hidden layers).
-    epochs, learning_rate, batch_size, activation
-        As in :func:`train`.
-
-    Returns
-    -------
-    params : list of (W, b)
-        Layer sizes ``[64, hidden, 10]``.
-    split : DigitsSplit
-        The data it was trained and can be tested on.
-
-    Examples
-    --------
     >>> params, split = train_digits_model(seed=0)
     >>> [w.shape for w, _ in params]
     [(64, 32), (32, 10)]
