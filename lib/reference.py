@@ -1,21 +1,15 @@
 """Exact references (mpmath) and errors in ulps: how every accuracy claim of the course is measured.
 
-The one home of these measurements: tests/, bench/, the chapters and the assignments' reference
-values all use it. It is the only module of `lib` that imports mpmath, and ``import lib`` does
-not import it (``from lib.reference import ...``).
+Used by tests/, bench/, the chapters and the assignments' reference values; the only module of
+`lib` that imports mpmath (``import lib`` does not import it).
 
-1. `mp_logsumexp`, `mp_log_softmax`, `mp_softmax` -- the exact values, computed by mpmath at
-   `DPS` significant digits from the float inputs taken as exact binary numbers.
+1. `mp_logsumexp`, `mp_log_softmax`, `mp_softmax` -- exact values at `DPS` digits (about 200
+   bits, far below a float64 ulp; mpmath's exponent range is unbounded), the float inputs taken
+   as exact binary numbers, formed as ``(z_j - a) - log1p(s)`` like `lib.softmax` (``log(sum)``
+   would lose a tail below 1e-60 even here). Rows are grouped by distinct value.
 2. `ulp`, `ulp_error`, `normwise_error` -- how far a computed value is from the exact one.
 3. `lse_condition`, `lse_cancels` -- when ``log Q = a + log1p(s)`` cancels, so that no
    algorithm can promise a few ulps relative to the result.
-
-60 digits (about 200 bits) put the rounded reference within 1e-40 of the true value, far below
-an ulp of float64 (2.2e-16); mpmath's exponent range is unbounded, so ``exp(1e308)`` is fine.
-Every reference is formed as ``(z_j - a) - log1p(s)`` with ``s`` the sum of the terms other than
-one maximal one, as `lib.softmax` does: ``log(sum)`` would lose a tail below 10^-60 even here.
-Rows are grouped by distinct value, so a row of a million classes drawn from a few values costs
-a few mpmath operations.
 """
 
 import mpmath
@@ -66,18 +60,8 @@ def _row_log_softmax(row, dps):
 def mp_logsumexp(z, dps=DPS):
     """Exact ``log sum_j exp(z_j)`` of each row (mpmath, `dps` digits).
 
-    Parameters
-    ----------
-    z : array_like, shape (..., m)
-        Finite logits, the classes along the last axis.
-    dps : int, default `DPS`
+    Finite logits `z` (..., m), classes last; returns mpmath numbers of shape (...).
 
-    Returns
-    -------
-    ndarray of object (mpmath.mpf), shape (...)
-
-    Examples
-    --------
     >>> float(mp_logsumexp([1000.0, 1000.0]))  # 1000 + log 2
     1000.6931471805599
     >>> float(mp_logsumexp([0.0, -200.0]))  # log1p(e^-200): log(sum) would give 0 at 60 digits
@@ -91,13 +75,8 @@ def mp_logsumexp(z, dps=DPS):
 
 
 def mp_log_softmax(z, dps=DPS):
-    """Exact ``log P_j = (z_j - a) - log1p(s)`` of each row (mpmath, `dps` digits).
+    """Exact ``log P_j = (z_j - a) - log1p(s)`` of each row, the most probable entry included.
 
-    Every entry has `dps` correct significant digits, the most probable one (about ``-s``,
-    perhaps 1e-300) included.
-
-    Examples
-    --------
     >>> float(mp_log_softmax([40.0, 0.0])[0])  # -log(1 + e**-40): log(1 + s) rounds it to 0
     -4.248354255291589e-18
     """
@@ -112,8 +91,6 @@ def mp_log_softmax(z, dps=DPS):
 def mp_softmax(z, dps=DPS):
     """Exact ``P_j`` of each row (mpmath, `dps` digits); never underflows.
 
-    Examples
-    --------
     >>> p = mp_softmax([0.0, -2000.0])
     >>> float(p[0]), float(p[1]) == 0.0, p[1] > 0  # the second is below float64's range
     (1.0, True, True)
@@ -166,26 +143,11 @@ def ulp(x, dtype):
 def ulp_error(computed, exact, dtype):
     """Entrywise ``|computed - exact| / ulp(exact)`` in the precision `dtype`.
 
-    Parameters
-    ----------
-    computed : array_like
-        What an algorithm returned, in precision `dtype`.
-    exact : array_like, same shape
-        The true values: floats, or mpmath numbers (as the ``mp_*`` functions return).
-    dtype : numpy floating dtype
-        The working precision the ulp refers to.
-
-    Returns
-    -------
-    ndarray of float64 (a numpy scalar for scalar input)
-        A correctly rounded result has error <= 0.5. A nan, or an infinity where the exact
-        value is finite in `dtype`, has error inf; an infinity of the right sign where the
-        exact value rounds to infinity in `dtype` has error 0.
-
-    Examples
-    --------
-    A probability that underflowed to 0 is correctly rounded (e**-800 is below half the
-    smallest subnormal), but its logarithm is infinitely wrong:
+    `computed` in precision `dtype`; `exact` of the same shape, floats or mpmath numbers (as
+    the ``mp_*`` functions return). Correctly rounded is <= 0.5; a nan, or an infinity where
+    the exact value is finite in `dtype`, is inf; an infinity of the right sign where the exact
+    value rounds to infinity is 0. A probability that underflowed to 0 is correctly rounded
+    (e**-800 is below half the smallest subnormal), but its logarithm is infinitely wrong:
 
     >>> import numpy as np
     >>> ulp_error(np.array([1.0, 0.0]), mp_softmax([0.0, -800.0]), np.float64)
