@@ -1,12 +1,6 @@
-"""The likelihood cost evaluated for many parameter settings at once (chapter 3).
-
-Maximum likelihood becomes visible when the cost is drawn over a grid of parameter values: the
-minimiser of the surface is the maximum-likelihood estimate. :func:`cost_on_grid` computes the
-mean cost of eqs. (7)-(8) of the lecture for a whole stack of logit matrices in one vectorised
-call, so a chapter can draw a cost surface without a Python loop over the grid.
-
-The lecture's symbols are kept: ``z`` for logits, ``Q`` for the normaliser
-:math:`\\sum_k e^{z_k}`. Classes are ``0..m-1`` (the lecture's ``1..m`` shifted by one).
+"""The likelihood cost for many parameter settings at once (chapter 3): `cost_on_grid` gives
+the mean cost of eqs. (7)-(8) for a stack of logit matrices in one vectorised call, so a chapter
+can draw the cost surface whose minimiser is the maximum-likelihood estimate.
 """
 
 import numpy as np
@@ -23,33 +17,17 @@ def cost_on_grid(logits, labels):
     Parameters
     ----------
     logits : array_like, shape (..., n, m)
-        The logits of the same ``n`` examples under many parameter settings. The leading axes
-        ``...`` index the settings (for example a ``(g1, g2)`` grid of two parameters); the last
-        two are examples and classes, as in :func:`lib.cross_entropy`. Must be finite.
+        Finite logits of the same ``n`` examples under many settings (the leading axes).
     labels : array_like of int, shape (n,)
-        The class of each example, in ``0..m-1``.
+        Classes in ``0..m-1``.
 
     Returns
     -------
     costs : ndarray, shape (...)
-        The mean cost in nats for every setting: ``costs[k]`` equals
-        ``lib.cross_entropy(logits[k], labels)``. A 0-d array when ``logits`` is 2-d.
+        ``costs[k] == lib.cross_entropy(logits[k], labels)``, as ``-log_softmax`` at the labels:
+        a sum of logs, never the log of the product of eq. (6), which underflows
+        (``0.2**500 ~ 1e-350``), and in log-space, so no cost is lost (slips S8-S9).
 
-    Notes
-    -----
-    Eq. (8) of the lecture gives the per-example cost
-    :math:`C_i = -\\log P_{y_i} = \\log Q_i - z_{i, y_i}` with :math:`\\log Q_i` the
-    log-sum-exp of row :math:`i`; the mean over the examples is the cost :math:`C` of eq. (7)
-    with the module's :math:`1/n` convention (slip S5). It is computed as
-    :math:`-\\log P_{y_i}` with :func:`lib.log_softmax`, which stays in log-space (with
-    ``log1p``), so neither a large cost nor a tiny one is lost (slips S8-S9). The
-    log-likelihood is a sum of logs, never the log of the product :math:`\\prod_i P_{y_i}` of
-    eq. (6): that product underflows to 0 long before the cost is large (500 examples at
-    :math:`P_{y_i} = 0.2` give :math:`0.2^{500} \\approx 10^{-350}`, below the smallest
-    float64).
-
-    Examples
-    --------
     Two settings of a two-class model on two examples: all logits equal (the uniform guess,
     cost :math:`\\log 2`) and logits that favour class 0 by 800:
 
@@ -92,8 +70,6 @@ def cost_on_grid(logits, labels):
     label_array = as_class_labels(label_array, num_classes)
     if not np.isfinite(z).all():
         raise ValueError("logits contain nan or inf; the cost is defined for finite logits only")
-    # C_i = log Q_i - z_{i, y_i} = -log_softmax(z_i)[y_i]: log-space all the way, so neither a
-    # large cost (P_y underflows) nor a tiny one (log Q - z_y cancels to 0) is lost.
     log_probs = log_softmax(z, axis=-1)  # shape (..., n, m)
     index = np.broadcast_to(label_array[:, None], (*z.shape[:-1], 1))
     return -np.mean(np.take_along_axis(log_probs, index, axis=-1)[..., 0], axis=-1)
