@@ -5,7 +5,7 @@ can draw the cost surface whose minimiser is the maximum-likelihood estimate.
 
 import numpy as np
 
-from lib._validation import as_class_labels, as_float_array
+from lib._validation import as_float_array, as_labels_for
 from lib.softmax import log_softmax
 
 __all__ = ["cost_on_grid"]
@@ -61,13 +61,7 @@ def cost_on_grid(logits, labels):
     n, num_classes = z.shape[-2], z.shape[-1]
     if n == 0 or num_classes == 0:
         raise ValueError(f"logits has no examples or no classes: shape {z.shape}")
-    label_array = np.asarray(labels)
-    if label_array.ndim != 1 or label_array.shape[0] != n:
-        raise ValueError(
-            f"labels must have shape (n,) = ({n},), one class per example, "
-            f"got shape {label_array.shape}"
-        )
-    label_array = as_class_labels(label_array, num_classes)
+    label_array = as_labels_for(labels, n, num_classes)
     if not np.isfinite(z).all():
         raise ValueError("logits contain nan or inf; the cost is defined for finite logits only")
     log_probs = log_softmax(z, axis=-1)  # shape (..., n, m)

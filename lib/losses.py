@@ -9,7 +9,7 @@ example, and a 1-d array is one example.
 
 import numpy as np
 
-from ._validation import as_class_labels, as_float_array, check_num_classes
+from ._validation import as_class_labels, as_float_array, check_positive_int
 from .softmax import log_softmax, logsumexp_parts, softmax
 
 ELEMENTS_PER_CHUNK = 2**18  # the integer-label cost takes this many logits at a time (2 MiB)
@@ -40,7 +40,7 @@ def one_hot(labels, num_classes):
     ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes
     1..m, here they are 0..m-1: subtract 1
     """
-    num_classes = check_num_classes(num_classes)
+    num_classes = check_positive_int(num_classes, "num_classes")
     classes = as_class_labels(labels, num_classes)
     onehot = np.zeros(classes.shape + (num_classes,))
     np.put_along_axis(onehot, classes[..., np.newaxis], 1.0, axis=-1)

@@ -22,7 +22,7 @@ from lib import (
     one_hot,
     softmax,
 )
-from lib._validation import as_class_labels
+from lib._validation import as_class_labels, as_labels_for
 
 __all__ = [
     "ACTIVATIONS",
@@ -282,14 +282,7 @@ def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
     check_activation(activation)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    labels_array = np.asarray(labels)
-    if labels_array.ndim != 1 or labels_array.shape[0] != x.shape[0]:
-        raise ValueError(
-            f"labels must have shape (n,) = ({x.shape[0]},), one class per row of x, "
-            f"got shape {labels_array.shape}"
-        )
-    num_classes = params[-1][0].shape[1]
-    labels_array = as_class_labels(labels_array, num_classes)
+    labels_array = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
     if x.shape[0] == 0:
         raise ValueError("x has no rows: the mean cost over zero examples is undefined")
 

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive_int, format_index, normalize_axis
+from ._validation import as_float_array, check_positive_int, infinite_maxima, normalize_axis
 from .error_free import accurate_sum, two_product, two_sum
 
 __all__ = [
@@ -219,18 +219,6 @@ def merge(first, second):
     return NormalizerState(np.maximum(m1, m2), tail, tail_error)
 
 
-def _raise_if_impossible(max_z):
-    """The ValueError of `lib.softmax` for slices whose logits are all -inf (or absent)."""
-    impossible = np.asarray(max_z == -np.inf)
-    if impossible.any():
-        if impossible.ndim == 0:
-            where = "every logit of z is -inf"
-        else:
-            first = format_index(int(np.flatnonzero(impossible)[0]), impossible.shape)
-            where = f"every logit of slice [{first}] of z is -inf"
-        raise ValueError(f"{where}: no class is possible, so there is no distribution")
-
-
 def finalize(state):
     """``log Q = m + log1p(s + c)`` from a normaliser state.
 
@@ -245,7 +233,7 @@ def finalize(state):
     4.248354255291589e-18
     """
     max_z = np.asarray(state.max_z)
-    _raise_if_impossible(max_z)
+    infinite_maxima(max_z[..., np.newaxis], -1)  # all -inf: no distribution, ValueError
     with np.errstate(all="ignore"):
         log_q = np.where(np.isfinite(max_z), max_z + np.log1p(state.tail + state.tail_error), max_z)
     return log_q[()]
@@ -322,8 +310,8 @@ def online_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
     x, axis = _as_slices(z, axis)
     block_size = _check_block_size(block_size)
     state = _normalizer_pass(x, block_size, cost)
-    _raise_if_impossible(state.max_z)
     max_z = state.max_z[..., np.newaxis]
+    infinite_maxima(max_z, -1)
     normalizer = (1.0 + state.tail + state.tail_error)[..., np.newaxis]
     probs = np.empty_like(x)
     with np.errstate(all="ignore"):
@@ -368,7 +356,7 @@ def three_pass_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
         np.maximum(max_z, np.max(x[..., cols], axis=-1, keepdims=True), out=max_z)
         cost.elements_read += x[..., cols].size
     cost.passes += 1
-    _raise_if_impossible(max_z[..., 0])
+    infinite_maxima(max_z, -1)
     normalizer = np.zeros_like(max_z)
     probs = np.empty_like(x)
     with np.errstate(all="ignore"):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lib._validation import as_class_labels, check_positive_int
+from lib._validation import as_labels_for, check_positive_int
 from lib.network import (
     LOSSES,
     check_activation,
@@ -77,13 +77,6 @@ def load_digits_split(test_fraction=0.25, seed=0):
     return DigitsSplit(x_train, x_test, labels_train, labels_test)
 
 
-def _check_labels_for(labels, n, num_classes, name="labels"):
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or labels.shape[0] != n:
-        raise ValueError(f"{name} must have shape ({n},), one per example, got {labels.shape}")
-    return as_class_labels(labels, num_classes, name)
-
-
 def predict(params, x, activation="tanh"):
     """Most probable class of each row of `x`: ``argmax(forward(params, x))``, shape (n,)."""
     return np.argmax(forward(params, x, activation), axis=1)
@@ -102,7 +95,7 @@ def evaluate(params, x, labels, loss="cross_entropy", activation="tanh"):
     check_activation(activation)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    labels = _check_labels_for(labels, x.shape[0], params[-1][0].shape[1])
+    labels = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
     if labels.size == 0:
         raise ValueError("x has no rows: the mean cost over zero examples is undefined")
     from sklearn.metrics import accuracy_score  # here only: `import lib` needs numpy alone
@@ -170,7 +163,7 @@ def train(
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
     num_classes = params[-1][0].shape[1]
-    labels = _check_labels_for(labels, x.shape[0], num_classes)
+    labels = as_labels_for(labels, x.shape[0], num_classes)
     if x.shape[0] == 0:
         raise ValueError("x has no rows: there is nothing to train on")
     epochs = check_positive_int(epochs, "epochs")
@@ -184,7 +177,7 @@ def train(
         if x_test is None or labels_test is None:
             raise ValueError("give both x_test and labels_test, or neither")
         x_test = check_inputs(params, x_test)
-        labels_test = _check_labels_for(labels_test, x_test.shape[0], num_classes, "labels_test")
+        labels_test = as_labels_for(labels_test, x_test.shape[0], num_classes, "labels_test")
 
     params = [(weights.astype(np.float64), bias.astype(np.float64)) for weights, bias in params]
     rng = np.random.default_rng(seed)
