@@ -29,11 +29,8 @@ def two_sum(a, b):
     -------
     s, e : the rounded sum and its rounding error.
 
-    Notes
-    -----
-    Six operations and no branch: ``b_part = s - a`` is what of ``b`` went into ``s``; what
-    ``a`` and ``b`` lost are ``a - (s - b_part)`` and ``b - b_part``, each computed exactly.
-    Holds in any binary floating-point type with round-to-nearest, unless something overflows.
+    Six operations and no branch (``b_part = s - a`` is what of ``b`` went into ``s``); exact
+    in any binary type with round-to-nearest, unless something overflows.
     """
     total = a + b
     b_part = total - a
@@ -80,12 +77,10 @@ def accurate_sum(terms):
 
     Notes
     -----
-    ``np.sum`` is off by up to about ``k u`` times the sum, ``k`` growing with ``m``, and when
-    many terms are alike its roundings all go the same way: 70 copies of ``exp(-5.51)`` drift
-    by several ulp. Rump's ExtractScalar splits each term exactly as ``t = hi + lo``: with
-    ``sigma`` a power of 2 at least ``2 (m + 2) max t``, ``hi = (sigma + t) - sigma`` is a
-    multiple of ``u sigma``, so the sum of the ``hi`` is exact in any order, and every ``lo`` is
-    below ``u sigma``, so the plain sum of the ``lo`` is off by only ``m^2 u^2 max t`` or so.
+    ``np.sum`` is off by up to about ``k u`` of the sum, and alike terms round alike (70 copies
+    of ``exp(-5.51)`` drift by several ulp). Rump's ExtractScalar: with ``sigma`` a power of 2
+    at least ``2 (m + 2) max t``, ``hi = (sigma + t) - sigma`` sums exactly in any order and
+    the plain sum of the ``lo = t - hi`` is off by only about ``m^2 u^2 max t``.
 
     >>> import numpy as np
     >>> terms = np.array([1.0] + [2.0**-54] * 4)  # each 1 + 2**-54 rounds back to 1

@@ -29,6 +29,7 @@ __all__ = [
     "LOSSES",
     "check_activation",
     "check_inputs",
+    "check_loss",
     "check_params",
     "cost_from_logits",
     "forward",
@@ -167,6 +168,12 @@ def check_inputs(params, x):
     return x
 
 
+def check_loss(loss):
+    """ValueError unless `loss` is one of `LOSSES`."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+
+
 def check_activation(activation):
     """ValueError unless `activation` is a key of `ACTIVATIONS`."""
     if activation not in ACTIVATIONS:
@@ -235,43 +242,25 @@ def predict_proba(params, x, activation="tanh"):
 def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
     """Mean cost over the examples and its gradient with respect to every ``W`` and ``b``.
 
-    Parameters
-    ----------
-    params, x, activation
-        As in `forward`.
-    labels : array_like of int, shape (n,)
-        Class of each row, in ``0..m-1`` (the lecture's classes ``1..m`` shifted by one).
-    loss : {"cross_entropy", "mse"}
-
-    Returns
-    -------
-    cost : float
-        The mean cost ``C = (1/n) sum_i C_i``.
-    grads : list of (dW, db)
-        Shaped like `params`.
+    `params`, `x`, `activation` as in `forward`; `labels` int (n,) in ``0..m-1``; `loss` one of
+    `LOSSES`. Returns ``(cost, grads)``, ``grads`` shaped like `params`.
 
     Notes
     -----
-    Backpropagation starts from :math:`\\delta^L = \\partial C/\\partial z^L`: for
-    cross-entropy the theorem :math:`(P_{ij} - \\delta_{y_i j})/n`; for the squared error,
-    with :math:`g = (P - Y)/n`, the Jacobian gives :math:`P_{ij}(g_{ij} - \\sum_k g_{ik}
-    P_{ik})`, which has a factor :math:`P` and so almost vanishes when confidently wrong. Then,
-    last layer first, :math:`\\partial C/\\partial W^l = (a^{l-1})^T \\delta^l`,
-    :math:`\\partial C/\\partial b^l = \\sum_i \\delta^l_i` and
-    :math:`\\delta^{l-1} = (\\delta^l (W^l)^T) \\odot f'(z^{l-1})`, eqs. (9)-(10).
+    From :math:`\\delta^L = \\partial C/\\partial z^L` -- cross-entropy: the theorem
+    :math:`(P_{ij} - \\delta_{y_i j})/n`; squared error: with :math:`g = (P - Y)/n`, the
+    Jacobian gives :math:`P_{ij}(g_{ij} - \\sum_k g_{ik} P_{ik})`, nearly 0 when confidently
+    wrong -- each layer, last first: :math:`\\partial C/\\partial W^l = (a^{l-1})^T
+    \\delta^l`, :math:`\\partial C/\\partial b^l = \\sum_i \\delta^l_i`,
+    :math:`\\delta^{l-1} = (\\delta^l (W^l)^T) \\odot f'(z^{l-1})` (eqs. (9)-(10)).
 
-    Zero weights predict the uniform distribution: cost ``log m``, bias gradient the theorem's
-    ``P - onehot`` averaged. Labels numbered 1..m as in the lecture are caught:
+    Zero weights: cost ``log m``, bias gradient the theorem's ``P - onehot`` averaged; labels
+    numbered 1..m as in the lecture are caught:
 
     >>> params = [(np.zeros((2, 3)), np.zeros(3))]
     >>> cost, grads = loss_and_grads(params, np.ones((2, 2)), np.array([0, 0]))
-    >>> round(cost, 6) == round(float(np.log(3)), 6)
-    True
-    >>> grads[0][1]
-    array([-0.66666667,  0.33333333,  0.33333333])
-
-    Labels numbered 1..m as in the lecture are caught, not silently misread:
-
+    >>> round(cost, 6) == round(float(np.log(3)), 6), grads[0][1]
+    (True, array([-0.66666667,  0.33333333,  0.33333333]))
     >>> loss_and_grads(params, np.ones((2, 2)), np.array([1, 3]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -280,8 +269,7 @@ def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
     params = check_params(params)
     x = check_inputs(params, x)
     check_activation(activation)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_loss(loss)
     labels_array = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
     if x.shape[0] == 0:
         raise ValueError("x has no rows: the mean cost over zero examples is undefined")
@@ -356,21 +344,10 @@ def vector_to_params(vector, like):
 def gradient_check(params, x, labels, loss="cross_entropy", activation="tanh", eps=1e-5):
     """Relative error between backpropagation and central differences, over the whole model.
 
-    Parameters
-    ----------
-    params, x, labels, loss, activation
-        As in `loss_and_grads`.
-    eps : float
-        Step of the central differences: 1e-5 keeps truncation (eps**2) and rounding
-        (1e-16 / eps) both near 1e-10 for costs of order 1.
-
-    Returns
-    -------
-    float
-        ``|g - g~| / (|g| + |g~|)`` over all parameters flattened (0 if both are 0): below
-        about 1e-7 the gradient is right; a wrong formula gives 1e-2 to 1. In norm, not entry by
-        entry as `lib.relative_error`: on a tiny entry (1e-7) the rounding of central
-        differences alone is a relative error of 1e-4. Costs 2 cost evaluations per parameter.
+    Arguments as `loss_and_grads`; `eps` the step (1e-5 keeps truncation, eps**2, and rounding,
+    1e-16 / eps, near 1e-10). Returns ``|g - g~| / (|g| + |g~|)`` over all parameters (0 if both
+    are 0): below about 1e-7 the gradient is right, a wrong formula gives 1e-2 to 1. In norm, not
+    per entry as `lib.relative_error`: on a 1e-7 entry rounding alone is 1e-4. Use few examples.
 
     >>> rng = np.random.default_rng(0)
     >>> params = init_params([3, 4, 2], rng)

@@ -13,9 +13,9 @@ import numpy as np
 
 from lib._validation import as_labels_for, check_positive_int
 from lib.network import (
-    LOSSES,
     check_activation,
     check_inputs,
+    check_loss,
     check_params,
     cost_from_logits,
     forward,
@@ -93,8 +93,7 @@ def evaluate(params, x, labels, loss="cross_entropy", activation="tanh"):
     params = check_params(params)
     x = check_inputs(params, x)
     check_activation(activation)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_loss(loss)
     labels = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
     if labels.size == 0:
         raise ValueError("x has no rows: the mean cost over zero examples is undefined")
@@ -126,16 +125,11 @@ def train(
     params : list of (W, b)
         Starting point (`lib.network.init_params`); copied, never modified.
     x, labels : array_like, shapes (n, d) and (n,)
-        Training inputs and classes in 0..m-1.
-    epochs : int
-    learning_rate : float
-        Step ``eta`` of ``W <- W - eta dC_B/dW``, ``C_B`` the mean cost of a batch ``B``.
-    batch_size : int
-        Examples per step; the last batch of an epoch may be smaller.
+    epochs, learning_rate, batch_size : int, float, int
+        Each epoch visits the examples in a fresh order (from `seed`) in batches ``B`` (the
+        last may be smaller), one step ``W <- W - eta dC_B/dW`` each, ``eta = learning_rate``.
     loss, activation
         As in `lib.network.loss_and_grads`.
-    seed : int
-        Seed of the (fresh each epoch) order in which examples are visited.
     x_test, labels_test : array_like, optional
         A held-out set, evaluated after every epoch, never trained on.
     on_epoch : callable, optional
@@ -145,8 +139,8 @@ def train(
     -------
     params : list of (W, b)
     history : dict of str to ndarray, each of shape (epochs + 1,)
-        ``"epoch"``, ``"train_cost"``, ``"train_accuracy"`` (and ``"test_..."`` with a test
-        set); entry 0 is before the first step.
+        ``"epoch"``, ``"train_cost"``, ``"train_accuracy"`` (``"test_..."`` with a test set);
+        entry 0 is before the first step.
 
     Two separable classes on a line; the cost falls and every example ends up right:
 
@@ -160,8 +154,7 @@ def train(
     params = check_params(params)
     x = check_inputs(params, x)
     check_activation(activation)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_loss(loss)
     num_classes = params[-1][0].shape[1]
     labels = as_labels_for(labels, x.shape[0], num_classes)
     if x.shape[0] == 0:
