@@ -14,7 +14,16 @@ from .losses import cross_entropy, cross_entropy_grad, mse, mse_grad, one_hot
 from .softmax import log_softmax, logsumexp, softmax, softmax_jacobian, softmax_naive
 
 __all__ = [
-    *("softmax", "log_softmax", "logsumexp", "softmax_naive", "softmax_jacobian", "one_hot"),
-    *("cross_entropy", "cross_entropy_grad", "mse", "mse_grad"),
-    *("numerical_gradient", "relative_error"),
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "softmax_naive",
+    "softmax_jacobian",
+    "one_hot",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "mse",
+    "mse_grad",
+    "numerical_gradient",
+    "relative_error",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "unit_roundoff",
 ]
 
+
 def _float_dtype(dtype):
     """Return `dtype` as a numpy floating dtype, or raise ValueError."""
     try:
@@ -277,24 +278,12 @@ LOG_SOFTMAX_ALGORITHMS = {
 def softmax_error_bounds(z):
     """Leading terms of Blanchard, Higham and Higham's (2021) bounds on the softmax error.
 
-    Parameters
-    ----------
-    z : array_like, shape (n, m) or (m,)
-        Finite logits (the inputs as the algorithm sees them, i.e. already rounded).
-
-    Returns
-    -------
-    dict of str -> ndarray of float64, shape (n,)
-        For ``"naive"``, ``"shift-divide"`` and ``"exp(z - lse)"``: the bound on
-        `lib.reference.normwise_error` (in units of roundoff ``u``), to first order in ``u``.
-
-    Notes
-    -----
-    With ``y = log Q`` (in float64), as the authors' test code evaluates them
-    (``higham/logsumexp-softmax-tests``): unshifted ``m + 3`` (if nothing overflows); shifted
-    then divided ``m + 2 + 2 (max z - min z)``, growing with the spread; division-free
-    ``1 + max_j |z_j - y| + |y + m - min z|``, growing with the size for logits of both signs.
-    A transcription of their code for logits of that kind, not a rederivation.
+    `z` (n, m) or (m,), finite (as the algorithm sees them). Returns, for ``"naive"``,
+    ``"shift-divide"`` and ``"exp(z - lse)"``, arrays (n,) bounding `lib.reference.normwise_error`
+    in units of ``u``, to first order. With ``y = log Q``, as the authors' test code evaluates
+    them (``higham/logsumexp-softmax-tests``): ``m + 3`` (if nothing overflows);
+    ``m + 2 + 2 (max z - min z)``, growing with the spread; ``1 + max_j |z_j - y| + |y + m - min
+    z|``, growing with the size for logits of both signs. A transcription, not a rederivation.
 
     >>> import numpy as np
     >>> bounds = softmax_error_bounds(np.array([[3.0, -2.0, 0.5]]))

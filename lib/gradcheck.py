@@ -13,23 +13,12 @@ __all__ = ["numerical_gradient", "relative_error"]
 
 
 def numerical_gradient(f, x, eps=1e-6):
-    """Central-difference estimate of the gradient of a scalar function `f` at `x`.
+    """Central-difference estimate of the gradient of a scalar function `f` at `x` (any shape).
 
-    Parameters
-    ----------
-    f : callable
-        ``f(x) -> float``; it receives a read-only float64 array of the shape of `x`.
-    x : array_like, any shape
-        Not modified.
-    eps : float, default 1e-6
-        The step ``h``: truncation ``O(h^2)``, rounding ``O(eps_mach |f| / h)``; 1e-6 balances
-        them for values of order 1 (one-sided differences would leave ``O(h)``, about 1e-6).
-
-    Returns
-    -------
-    grad : ndarray of float64, shape of `x`
-        Divided by the step actually taken in floating point, ``(x_i + h) - (x_i - h)``. Two
-        evaluations of `f` per entry: use small examples.
+    `f` gets a read-only float64 array shaped like `x` (never modified) and returns one number.
+    The step ``h = eps`` balances truncation ``O(h^2)`` and rounding ``O(u |f| / h)`` for values of
+    order 1 (one-sided differences leave ``O(h)``, too coarse); each difference is divided by the
+    step actually taken, ``(x_i + h) - (x_i - h)``. Two evaluations per entry: use small examples.
 
     >>> import numpy as np
     >>> numerical_gradient(lambda v: float(np.sum(v**2)), np.array([1.0, -2.0]))  # 2x

@@ -18,18 +18,10 @@ __all__ = ["one_hot", "cross_entropy", "cross_entropy_grad", "mse", "mse_grad"]
 
 
 def one_hot(labels, num_classes):
-    """Class labels as one-hot rows: row i is 1 in column ``labels[i]`` and 0 elsewhere.
+    """Class labels as one-hot rows: ``onehot[i, j] = delta_{labels[i], j}`` (the theorem's delta).
 
-    Parameters
-    ----------
-    labels : array_like of int, shape (n,) (any shape: the result gets one more axis)
-        Classes in ``0..num_classes-1``; ValueError if negative, not whole or too large.
-    num_classes : int
-
-    Returns
-    -------
-    onehot : ndarray of float64, shape (n, num_classes)
-        ``delta_{labels[i], j}``, the Kronecker delta of the theorem.
+    `labels` int in ``0..num_classes-1`` of shape (n,) (any shape: one more axis is added), else
+    ValueError; returns float64 of shape (n, num_classes).
 
     >>> one_hot([2, 0], num_classes=3)
     array([[0., 0., 1.],
@@ -99,31 +91,17 @@ def _as_soft_targets(targets, dtype):
 def cross_entropy(logits, labels):
     """The cross-entropy cost: the mean over examples of ``C_i = log Q - z_{y_i}`` (eq. 8).
 
-    Parameters
-    ----------
-    logits : array_like, shape (n, m) or (m,)
-    labels : array_like, shape (n,) of int, or shape (n, m)
-        Class labels in ``0..m-1``, or soft targets (rows of probabilities summing to 1).
-
-    Returns
-    -------
-    cost : float
-        ``(1/n) sum_i C_i``, ``C_i = -log P_{y_i}`` (soft: ``-sum_j t_ij log P_ij``); >= 0,
-        +inf if a label's logit is -inf.
-
-    Notes
-    -----
-    :math:`C_i = \\operatorname{log1p}(s) - (z_{y_i} - a)` as in `log_softmax`: the cost of a
-    confident, correct prediction is tiny but not 0. Integer labels build no (n, m) array.
+    `logits` (n, m) or (m,); `labels` int (n,) in ``0..m-1``, or soft targets (n, m) whose rows
+    sum to 1 (then ``C_i = -sum_j t_ij log P_ij``). Returns a float >= 0, +inf if a label's logit
+    is -inf. :math:`C_i = \\operatorname{log1p}(s) - (z_{y_i} - a)` as in `log_softmax`: a
+    confident, correct prediction costs a tiny amount, not 0. Integer labels build no (n, m) array.
 
     >>> import numpy as np
     >>> logits = np.array([[40.0, 0.0]])
     >>> float(np.log(softmax(logits)[0, 0]))  # P_0 rounds to 1: the naive cost -log P_0 is 0
     0.0
-    >>> cross_entropy(logits, [0])  # log(1 + e^-40)
-    4.248354255291589e-18
-    >>> cross_entropy(logits, [1])
-    40.0
+    >>> cross_entropy(logits, [0]), cross_entropy(logits, [1])  # log(1 + e^-40); 40
+    (4.248354255291589e-18, 40.0)
     """
     z, targets, is_soft, _ = _as_examples(logits, labels)
     with np.errstate(all="ignore"):  # inf costs (impossible labels) are answers, not accidents

@@ -128,25 +128,14 @@ def _shift(x, max_z):
 
 
 def block_state(z, axis=-1):
-    """The normaliser state of one block of logits (every logit of each slice along `axis`).
+    """The state of one block: the logits `z` of each slice along `axis` (possibly none).
 
-    Parameters
-    ----------
-    z : array_like, shape (..., k, ...)
-        Logits, the block along `axis`; it may be empty.
-    axis : int, default -1
-
-    Returns
-    -------
-    NormalizerState
-        Of the shape of `z` without `axis`: ``m = max z``, ``s`` the sum of the other terms by
-        `lib.error_free.accurate_sum` (its second part is ``c``); all -inf or empty: empty state.
+    Of the shape of `z` without `axis`: ``m = max z``, ``s`` the sum of the other terms by
+    `lib.error_free.accurate_sum` (its second part is ``c``); all -inf or empty: the empty state.
 
     >>> import numpy as np
     >>> block_state(np.array([0.0, -40.0]))  # s keeps the 4.2e-18 that 1 + s would lose
     NormalizerState(max_z=array(0.), tail=array(4.24835426e-18), tail_error=array(0.))
-    >>> block_state(np.array([-np.inf, -np.inf]))  # the empty state
-    NormalizerState(max_z=array(-inf), tail=array(-1.), tail_error=array(0.))
     """
     x = as_float_array(z, "z")
     if x.ndim == 0:
@@ -172,15 +161,8 @@ def block_state(z, axis=-1):
 
 
 def merge(first, second):
-    """Combine the states of two disjoint sets of logits into the state of their union.
+    """The state of the union of two disjoint sets of logits (states of broadcastable shapes).
 
-    Parameters
-    ----------
-    first, second : NormalizerState
-        States of broadcastable shapes.
-
-    Notes
-    -----
     With :math:`m_1 \\ge m_2`, :math:`s = s_1 + (1 + s_2) e^{m_2 - m_1}` (the factor exactly 1
     when :math:`m_1 = m_2`, so no :math:`\\infty - \\infty`); the empty state adds 0. The two
     additions go through TwoSum and the product through TwoProduct, their errors into ``c``;
@@ -188,10 +170,8 @@ def merge(first, second):
     rounding of ``exp`` near 1. Commutative; every grouping is within 2 ulp (mpmath tests).
 
     >>> import numpy as np
-    >>> left = block_state(np.array([1.0, 2.0]))
-    >>> right = block_state(np.array([3.0]))
-    >>> both = merge(left, right)
-    >>> float(finalize(both)), float(np.log(np.sum(np.exp([1.0, 2.0, 3.0]))))
+    >>> left, right = block_state(np.array([1.0, 2.0])), block_state(np.array([3.0]))
+    >>> float(finalize(merge(left, right))), float(np.log(np.sum(np.exp([1.0, 2.0, 3.0]))))
     (3.40760596444438, 3.40760596444438)
     >>> merge(left, empty_state()) == left
     True
