@@ -141,3 +141,20 @@ def split_and_order(draw, size):
         second = draw(st.integers(0, remaining - 2))
         order.append((first, second + (second >= first)))
     return cuts, order
+
+
+# ---------------------------------------------------------------- lib.likelihood
+
+
+@st.composite
+def grids_and_labels(draw):
+    """A (g, n, m) stack of finite logits and n labels in 0..m-1."""
+    g = draw(st.integers(1, 4))
+    n = draw(st.integers(1, 5))
+    m = draw(st.integers(1, 5))
+    seed = draw(st.integers(0, 2**32 - 1))
+    scale = draw(st.sampled_from([1e-3, 1.0, 30.0, 1e3]))
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, scale, size=(g, n, m))
+    labels = rng.integers(0, m, size=n)
+    return logits, labels

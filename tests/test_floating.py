@@ -12,8 +12,9 @@ import sys
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import lib_settings
 
 from lib import log_softmax, softmax
 from lib.floating import (
@@ -91,7 +92,7 @@ def test_unit_roundoff_is_two_to_minus_precision(dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@settings(max_examples=60, deadline=None)
+@lib_settings(60)
 @given(data=st.data())
 def test_ulp_is_the_gap_to_the_next_float(dtype, data):
     width = np.dtype(dtype).itemsize * 8
@@ -152,7 +153,7 @@ def test_importing_lib_floating_does_not_import_mpmath():
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-@settings(max_examples=25, deadline=None)
+@lib_settings(25)
 @given(
     st.lists(st.floats(-800, 800, allow_nan=False), min_size=1, max_size=6),
     st.floats(-1e3, 1e3, allow_nan=False),
@@ -232,7 +233,7 @@ def test_shift_cures_the_three_failures(z):
         assert np.all(np.isfinite(probs)) and abs(np.sum(probs) - 1) < tolerance
 
 
-@settings(max_examples=30, deadline=None)
+@lib_settings(30)
 @given(st.lists(st.floats(-700, 700, allow_nan=False), min_size=2, max_size=8))
 def test_float64_forms_agree_with_lib(logits):
     z = np.array(logits)
