@@ -219,8 +219,9 @@ def log_softmax(z, axis=-1):
 def _log_normalizer(x, axis, accurate):
     """``(a, z - a, L)`` of logits `x` with the classes last (`axis`: where they were, for
     messages); `a` and `L` keep the class axis with length 1."""
+    m = x.shape[-1]
     k = np.argmax(x, axis=-1, keepdims=True)  # the maximal class (the first if tied, or a nan)
-    top = np.arange(k.size) * x.shape[-1] + k.ravel()  # where in x.ravel(): faster than
+    top = np.arange(k.size) * m + k.ravel()  # where in x.ravel(): faster than
     a = x.reshape(-1)[top].reshape(k.shape)  # take_along_axis for many short rows
     infinite_maxima(np.moveaxis(a, -1, axis), axis)  # all -inf: no distribution, ValueError
     shifted = x - a  # d_j = z_j - a <= 0, rounded
@@ -237,24 +238,24 @@ def _log_normalizer(x, axis, accurate):
     # |d_j| units in term j: L moves by up to u B / (1 + s), B = -sum_j t_j d_j. Where that
     # could cost more than a few ulp of the result (a dominant class: s is small), TwoSum
     # gives the exact error e_j = z_j - a - d_j, and e^{d_j + e_j} = e^{d_j} (1 + e_j).
-    m = x.shape[-1]
     if accurate:  # logsumexp: within u |a + L| / 2
         suspect = np.flatnonzero(total > 0)  # nan compares False: left alone
         tolerance = np.abs(a + log_norm).ravel()[suspect] / 2
-    else:  # log_softmax: within 8 u L, which holds if s >= (m - 1) e^-8: B <= 8 s <= 8 (1 + s) L
-        suspect = np.flatnonzero((total > 0) & (total < (m - 1) * math.exp(-8)))
+    else:  # log_softmax: within 8 u L, which holds if s >= (m - 1) e^-8: B <= 8 (1 + s) L
+        suspect = np.flatnonzero(total < (m - 1) * math.exp(-8))  # s = 0 fails the entropy test
         tolerance = 8 * log_norm.ravel()[suspect]
     s_rows = total.ravel()[suspect]
     tolerance *= 1 + s_rows  # ... of u (1 + s), to compare with B
     maybe = s_rows * (math.log(max(m - 1, 1)) - np.log(s_rows)) > tolerance  # entropy >= B
     rows, tolerance = suspect[maybe], tolerance[maybe]
-    if rows.size:  # only flagged rows are read again, and only from z: one gather, not three
-        shifted_rows, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])
-        terms_rows = np.exp(shifted_rows)  # d + e = z - a exactly
-        terms_rows[np.arange(rows.size), k.ravel()[rows]] = 0.0
-        fix = ~(-np.einsum("ij,ij->i", terms_rows, shifted_rows) <= tolerance)  # B; nan: fix
+    if rows.size:
+        pick = slice(None) if rows.size == total.size else rows  # all rows: no copies
+        terms_rows = terms.reshape(-1, m)[pick]
+        spread = -np.einsum("ij,ij->i", terms_rows, shifted.reshape(-1, m)[pick])  # B
+        fix = ~(spread <= tolerance)  # nan (0 times a -inf logit): correct it too
         rows, terms_rows = rows[fix], terms_rows[fix].astype(np.float64)
-        error = np.where(terms_rows > 0, error[fix], 0.0)  # a -inf logit: no term, no correction
+        _, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])  # d + e = z - a
+        error = np.where(terms_rows > 0, error, 0.0)  # a -inf logit: no term, no correction
         corrected = np.add(*accurate_sum(terms_rows)) + np.einsum("ij,ij->i", terms_rows, error)
         log_norm.reshape(-1)[rows] = np.log1p(corrected)  # one rounding to the dtype
     return a, shifted, log_norm
