@@ -1,10 +1,10 @@
 """Worst errors in ulps of lib's softmax family and of scipy.special's, on the same inputs.
 
 Run with ``.venv/bin/python bench/bench_accuracy.py`` (about 40 s). The inputs are the
-adversarial families of tests/mpmath_reference.py (60 slices each, 6 for ``many_classes``),
-the reference is mpmath at 60 digits, and an error is ``|computed - exact| / ulp(exact)`` in
-the dtype of the computation (float32 results in float32 ulps). Short rows have 2..12 classes,
-long rows 17..2000 (12 slices; lib takes other code paths there). For ``log_softmax`` and
+adversarial families of tests/families.py (60 slices each, 6 for ``many_classes``), the
+reference is `lib.reference` (mpmath at 60 digits), and an error is
+``|computed - exact| / ulp(exact)`` in the dtype of the computation (float32 results in float32
+ulps). Short rows have 2..12 classes, long rows 17..2000 (12 slices). For ``log_softmax`` and
 ``softmax`` the worst entry of any slice counts. For ``logsumexp`` the column "(rule)" shows the
 error divided by the condition number where the result cancels (`lse_cancels`) and the plain
 error elsewhere: that is what tests/test_accuracy.py holds to 2 ulp. The test suite asserts the
@@ -21,19 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from mpmath_reference import (  # noqa: E402
-    FAMILIES,
-    family_cases,
-    log_softmax_ref,
-    logsumexp_ref,
-    lse_cancels,
-    lse_condition,
-    softmax_ref,
-    ulp_error,
-    worst_ulp_vector,
-)
+from families import FAMILIES, family_cases  # noqa: E402
 
 import lib  # noqa: E402
+from lib.reference import (  # noqa: E402
+    lse_cancels,
+    lse_condition,
+    mp_log_softmax,
+    mp_logsumexp,
+    mp_softmax,
+    ulp_error,
+)
 
 IMPLEMENTATIONS = {
     "lib": (lib.logsumexp, lib.log_softmax, lib.softmax),
@@ -52,12 +50,12 @@ def worst_errors(cases, dtype, functions):
     for x in cases:
         with np.errstate(all="ignore"):  # scipy warns on some of these inputs
             lse_value, log_probs, probs = lse(x), log_sm(x), sm(x)
-        error = ulp_error(lse_value, logsumexp_ref(x), dtype)
+        error = float(ulp_error(lse_value, mp_logsumexp(x), dtype))
         row = [
             error,
             error / lse_condition(x) if lse_cancels(x) else error,
-            worst_ulp_vector(log_probs, x, log_softmax_ref, dtype),
-            worst_ulp_vector(probs, x, softmax_ref, dtype),
+            np.max(ulp_error(log_probs, mp_log_softmax(x), dtype)),
+            np.max(ulp_error(probs, mp_softmax(x), dtype)),
         ]
         worst = np.maximum(worst, row)
     return worst

@@ -44,20 +44,6 @@ def normalize_axis(array, axis, name):
     return axis
 
 
-def check_out(out, shape, dtype):
-    """Check that a user-supplied `out=` array can hold the result."""
-    if not isinstance(out, np.ndarray):
-        raise ValueError(f"out must be a numpy array, got {type(out).__name__}")
-    if out.shape != shape or out.dtype != dtype:
-        raise ValueError(
-            f"out must have shape {shape} and dtype {dtype}, "
-            f"got shape {out.shape} and dtype {out.dtype}"
-        )
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-    return out
-
-
 def format_index(flat_index, shape):
     """Format a position as numpy indexing syntax: '3' for 1-d, '1, 2' for 2-d."""
     position = np.unravel_index(flat_index, shape)
@@ -99,6 +85,17 @@ def as_class_labels(labels, num_classes, name="labels"):
     return array.astype(np.int64)
 
 
+def as_labels_for(labels, n, num_classes, name="labels"):
+    """`as_class_labels` for exactly one label per example: shape (n,)."""
+    array = np.asarray(labels)
+    if array.ndim != 1 or array.shape[0] != n:
+        raise ValueError(
+            f"{name} must have shape (n,) = ({n},), one class per row (one per example), "
+            f"got shape {array.shape}"
+        )
+    return as_class_labels(array, num_classes, name)
+
+
 def check_positive_int(value, name):
     """Check that `value` is a positive integer (not a bool or a float) and return it as int."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
@@ -108,6 +105,15 @@ def check_positive_int(value, name):
     return int(value)
 
 
-def check_num_classes(num_classes):
-    """Check that the number of classes is a positive integer and return it as int."""
-    return check_positive_int(num_classes, "num_classes")
+def infinite_maxima(a, axis):
+    """Mask of the slices whose maximum `a` is +inf, None if all are finite; ValueError naming
+    a slice whose maximum is -inf. (A nan needs nothing: it spreads over its own slice.)"""
+    if np.isfinite(a).all():
+        return None
+    impossible = np.argwhere(np.atleast_1d(np.moveaxis(a, axis, -1)[..., 0] == -np.inf))
+    if impossible.size:
+        position = [str(int(i)) for i in impossible[0]]
+        position.insert(axis % a.ndim, ":")
+        name = f"z[{', '.join(position)}]" if a.ndim > 1 else "z"
+        raise ValueError(f"every logit of {name} is -inf: no class is possible")
+    return a == np.inf

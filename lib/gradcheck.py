@@ -1,11 +1,8 @@
 """Checking a gradient against central differences -- how the lecture's theorem is tested.
 
-1. `numerical_gradient` -- ``(f(x + h e_i) - f(x - h e_i)) / 2h`` for every entry ``i`` of ``x``.
-2. `relative_error` -- ``|a - b| / (|a| + |b|)``, defined (as 0) where both sides are 0.
-
-A typical check: ``relative_error(cross_entropy_grad(z, y), numerical_gradient(lambda t:
-cross_entropy(t, y), z))`` is around 1e-10 when the analytic gradient is right, and of order 1
-when it is wrong.
+`numerical_gradient` (``(f(x + h e_i) - f(x - h e_i)) / 2h`` for every entry) and
+`relative_error` (``|a - b| / (|a| + |b|)``, 0 where both are 0): about 1e-10 for a right
+analytic gradient, of order 1 for a wrong one.
 """
 
 import numpy as np
@@ -16,42 +13,13 @@ __all__ = ["numerical_gradient", "relative_error"]
 
 
 def numerical_gradient(f, x, eps=1e-6):
-    """Central-difference estimate of the gradient of a scalar function `f` at `x`.
+    """Central-difference estimate of the gradient of a scalar function `f` at `x` (any shape).
 
-    Parameters
-    ----------
-    f : callable
-        ``f(x) -> float``, the function to differentiate. It receives a read-only float64 array
-        of the shape of `x` (so it cannot change it by accident) and must return one real number.
-    x : array_like, any shape
-        Where to evaluate the gradient. Not modified.
-    eps : float, default 1e-6
-        The step ``h``. The truncation error is :math:`O(h^2)`, the rounding error
-        :math:`O(\\epsilon |f| / h)`; 1e-6 balances them for values of order 1.
+    `f` gets a read-only float64 array shaped like `x` (never modified) and returns one number.
+    The step ``h = eps`` balances truncation ``O(h^2)`` and rounding ``O(u |f| / h)`` for values of
+    order 1 (one-sided differences leave ``O(h)``, too coarse); each difference is divided by the
+    step actually taken, ``(x_i + h) - (x_i - h)``. Two evaluations per entry: use small examples.
 
-    Returns
-    -------
-    grad : ndarray of float64, shape of `x`
-        ``grad[i] ~ df/dx_i``.
-
-    Raises
-    ------
-    ValueError
-        If `eps` is not a positive finite number or `f` does not return a single real number.
-
-    Notes
-    -----
-    .. math:: \\frac{\\partial f}{\\partial x_i} \\approx
-              \\frac{f(x + h e_i) - f(x - h e_i)}{(x_i + h) - (x_i - h)}
-
-    The denominator is the step actually taken in floating point, not the intended
-    :math:`2h`. One-sided differences :math:`(f(x + h e_i) - f(x)) / h` have an :math:`O(h)`
-    error instead, about 1e-6 here rather than 1e-10, too coarse to tell a right gradient from
-    one that is slightly wrong. It costs two evaluations of `f` per entry of `x`, so use small
-    examples.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> numerical_gradient(lambda v: float(np.sum(v**2)), np.array([1.0, -2.0]))  # 2x
     array([ 2., -4.])
@@ -93,31 +61,11 @@ def _scalar(value):
 def relative_error(a, b):
     """The largest entrywise relative difference ``|a - b| / (|a| + |b|)``, with 0/0 taken as 0.
 
-    Parameters
-    ----------
-    a, b : array_like, same shape
-        Two estimates of the same quantity, for example an analytic and a numerical gradient.
+    `a`, `b` of one shape (e.g. an analytic and a numerical gradient); the result is in [0, 1]:
+    1 for opposite signs or 0 against non-0, nan for a nan. Symmetric, and with no floor
+    constant in the denominator (which would hide a disagreement of two tiny numbers): the only
+    0/0 is two exact zeros, which agree.
 
-    Returns
-    -------
-    error : float
-        In [0, 1]: 0 when ``a == b``, 1 when the entries have opposite signs or one is 0 and
-        the other not. nan if an entry is nan (or both are infinite with the same sign).
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ.
-
-    Notes
-    -----
-    The symmetric form :math:`|a - b| / (|a| + |b|)` does not single out either side as "the
-    truth". Common variants floor the denominator with a small constant, which hides a
-    disagreement between two tiny numbers; this one needs no constant, because the only 0/0
-    case is two entries that are both exactly 0, and those agree perfectly (error 0).
-
-    Examples
-    --------
     >>> import numpy as np
     >>> relative_error(np.array([0.0, 3.0]), np.array([0.0, 1.0]))  # |3 - 1| / (3 + 1)
     0.5

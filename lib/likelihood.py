@@ -1,17 +1,11 @@
-"""The likelihood cost evaluated for many parameter settings at once (chapter 3).
-
-Maximum likelihood becomes visible when the cost is drawn over a grid of parameter values: the
-minimiser of the surface is the maximum-likelihood estimate. :func:`cost_on_grid` computes the
-mean cost of eqs. (7)-(8) of the lecture for a whole stack of logit matrices in one vectorised
-call, so a chapter can draw a cost surface without a Python loop over the grid.
-
-The lecture's symbols are kept: ``z`` for logits, ``Q`` for the normaliser
-:math:`\\sum_k e^{z_k}`. Classes are ``0..m-1`` (the lecture's ``1..m`` shifted by one).
+"""The likelihood cost for many parameter settings at once (chapter 3): `cost_on_grid` gives
+the mean cost of eqs. (7)-(8) for a stack of logit matrices in one vectorised call, so a chapter
+can draw the cost surface whose minimiser is the maximum-likelihood estimate.
 """
 
 import numpy as np
 
-from lib._validation import as_class_labels, as_float_array
+from lib._validation import as_float_array, as_labels_for
 from lib.softmax import log_softmax
 
 __all__ = ["cost_on_grid"]
@@ -20,60 +14,23 @@ __all__ = ["cost_on_grid"]
 def cost_on_grid(logits, labels):
     """Mean likelihood cost ``C = (1/n) sum_i (log Q_i - z_{i, y_i})`` for a grid of settings.
 
-    Parameters
-    ----------
-    logits : array_like, shape (..., n, m)
-        The logits of the same ``n`` examples under many parameter settings. The leading axes
-        ``...`` index the settings (for example a ``(g1, g2)`` grid of two parameters); the last
-        two are examples and classes, as in :func:`lib.cross_entropy`. Must be finite.
-    labels : array_like of int, shape (n,)
-        The class of each example, in ``0..m-1``.
+    `logits` (..., n, m): finite logits of the same n examples under many settings (the leading
+    axes); `labels` int (n,) in ``0..m-1``. Returns ``costs`` of shape (...), ``costs[k] ==
+    lib.cross_entropy(logits[k], labels)``: ``-log_softmax`` at the labels, a sum of logs and never
+    the log of eq. (6)'s product, which underflows (``0.2**500 ~ 1e-350``; slips S8-S9).
 
-    Returns
-    -------
-    costs : ndarray, shape (...)
-        The mean cost in nats for every setting: ``costs[k]`` equals
-        ``lib.cross_entropy(logits[k], labels)``. A 0-d array when ``logits`` is 2-d.
-
-    Notes
-    -----
-    Eq. (8) of the lecture gives the per-example cost
-    :math:`C_i = -\\log P_{y_i} = \\log Q_i - z_{i, y_i}` with :math:`\\log Q_i` the
-    log-sum-exp of row :math:`i`; the mean over the examples is the cost :math:`C` of eq. (7)
-    with the module's :math:`1/n` convention (slip S5). It is computed as
-    :math:`-\\log P_{y_i}` with :func:`lib.log_softmax`, which stays in log-space (with
-    ``log1p``), so neither a large cost nor a tiny one is lost (slips S8-S9). The
-    log-likelihood is a sum of logs, never the log of the product :math:`\\prod_i P_{y_i}` of
-    eq. (6): that product underflows to 0 long before the cost is large (500 examples at
-    :math:`P_{y_i} = 0.2` give :math:`0.2^{500} \\approx 10^{-350}`, below the smallest
-    float64).
-
-    Examples
-    --------
-    Two settings of a two-class model on two examples: all logits equal (the uniform guess,
-    cost :math:`\\log 2`) and logits that favour class 0 by 800:
+    Uniform logits cost ``log 2``; favouring class 0 by 800 costs 400, which the naive route
+    through probabilities loses (``exp(800)`` overflows, ``inf / inf`` is nan):
 
     >>> logits = np.array([[[0.0, 0.0], [0.0, 0.0]],
     ...                    [[800.0, 0.0], [800.0, 0.0]]])
     >>> cost_on_grid(logits, [0, 1])
     array([  0.69314718, 400.        ])
-
-    The naive route through probabilities and the likelihood product loses the second cost
-    entirely: ``exp(800)`` overflows, ``inf / inf`` is nan, and so is the cost.
-
     >>> with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
     ...     probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
     ...     naive = -np.log(probs[:, [0, 1], [0, 1]].prod(axis=-1)) / 2
     >>> naive
     array([0.69314718,        nan])
-
-    Lecture-style labels (``1..m``) are caught:
-
-    >>> cost_on_grid(logits, [1, 2])
-    Traceback (most recent call last):
-    ...
-    ValueError: labels[1] = 2 is outside 0..1 (num_classes=2); the lecture numbers classes
-    1..m, here they are 0..m-1: subtract 1
     """
     z = as_float_array(logits, "logits")
     if z.ndim < 2:
@@ -83,17 +40,9 @@ def cost_on_grid(logits, labels):
     n, num_classes = z.shape[-2], z.shape[-1]
     if n == 0 or num_classes == 0:
         raise ValueError(f"logits has no examples or no classes: shape {z.shape}")
-    label_array = np.asarray(labels)
-    if label_array.ndim != 1 or label_array.shape[0] != n:
-        raise ValueError(
-            f"labels must have shape (n,) = ({n},), one class per example, "
-            f"got shape {label_array.shape}"
-        )
-    label_array = as_class_labels(label_array, num_classes)
+    label_array = as_labels_for(labels, n, num_classes)
     if not np.isfinite(z).all():
         raise ValueError("logits contain nan or inf; the cost is defined for finite logits only")
-    # C_i = log Q_i - z_{i, y_i} = -log_softmax(z_i)[y_i]: log-space all the way, so neither a
-    # large cost (P_y underflows) nor a tiny one (log Q - z_y cancels to 0) is lost.
     log_probs = log_softmax(z, axis=-1)  # shape (..., n, m)
     index = np.broadcast_to(label_array[:, None], (*z.shape[:-1], 1))
     return -np.mean(np.take_along_axis(log_probs, index, axis=-1)[..., 0], axis=-1)

@@ -1,55 +1,28 @@
 """The two costs of the course, each next to its gradient: cross-entropy (L6) and MSE (L5).
 
-Read top to bottom:
-
-1. `one_hot` -- class labels as rows of the identity matrix.
-2. `cross_entropy` -- the mean over examples of ``C_i = log Q - z_{y_i}``, eqs. (7)-(8).
-3. `cross_entropy_grad` -- the lecture's theorem ``dC_i/dz_j = P_j - delta_{y_i j}``, divided by n.
-4. `mse` and `mse_grad` -- Lecture 5's cost (1), with the same mean convention.
-
-Conventions (slips S4 and S5 of the lecture):
-
-* Classes are numbered ``0..m-1`` here, as Python indexes arrays; the lecture's class ``j`` in
-  ``1..m`` is label ``j - 1``.
-* The cost is the MEAN over the ``n`` examples, ``C = (1/n) sum_i C_i``. It has the same
-  minimiser as the sum ``-log L`` of eq. (7), and its gradient is the per-example gradient
-  divided by ``n``.
-* Shapes: logits (n, m) -- one row per example, one column per class. A 1-d array of length m
-  is one example (n = 1).
+`one_hot`; `cross_entropy`, the mean of ``C_i = log Q - z_{y_i}`` (eqs. (7)-(8)), and
+`cross_entropy_grad`, the theorem ``P_j - delta_{y_i j}`` over n; `mse` and `mse_grad` (L5 eq. 1).
+Conventions (slips S4, S5): classes are ``0..m-1`` (the lecture's class j is label j - 1); a
+cost is the MEAN over the n examples, so gradients carry 1/n; logits are (n, m), one row per
+example, and a 1-d array is one example.
 """
 
 import numpy as np
 
-from ._rows import row_sum
-from ._validation import as_class_labels, as_float_array, check_num_classes
-from .softmax import _log_normalizer, log_softmax, softmax
+from ._validation import as_class_labels, as_float_array, check_positive_int
+from .softmax import log_softmax, logsumexp_parts, softmax
+
+ELEMENTS_PER_CHUNK = 2**18  # the integer-label cost takes this many logits at a time (2 MiB)
 
 __all__ = ["one_hot", "cross_entropy", "cross_entropy_grad", "mse", "mse_grad"]
 
 
 def one_hot(labels, num_classes):
-    """Class labels as one-hot rows: row i is 1 in column ``labels[i]`` and 0 elsewhere.
+    """Class labels as one-hot rows: ``onehot[i, j] = delta_{labels[i], j}`` (the theorem's delta).
 
-    Parameters
-    ----------
-    labels : array_like of int, shape (n,)
-        Classes in ``0..num_classes-1`` (the lecture's class j in 1..m is label j - 1).
-        Any shape works; the result gets one more axis.
-    num_classes : int
-        The number of classes m.
+    `labels` int in ``0..num_classes-1`` of shape (n,) (any shape: one more axis is added), else
+    ValueError; returns float64 of shape (n, num_classes).
 
-    Returns
-    -------
-    onehot : ndarray of float64, shape (n, num_classes)
-        ``onehot[i, j] = delta_{labels[i], j}``, the Kronecker delta of the theorem.
-
-    Raises
-    ------
-    ValueError
-        If a label is negative, not a whole number, or not below `num_classes`.
-
-    Examples
-    --------
     >>> one_hot([2, 0], num_classes=3)
     array([[0., 0., 1.],
            [1., 0., 0.]])
@@ -59,7 +32,7 @@ def one_hot(labels, num_classes):
     ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes
     1..m, here they are 0..m-1: subtract 1
     """
-    num_classes = check_num_classes(num_classes)
+    num_classes = check_positive_int(num_classes, "num_classes")
     classes = as_class_labels(labels, num_classes)
     onehot = np.zeros(classes.shape + (num_classes,))
     np.put_along_axis(onehot, classes[..., np.newaxis], 1.0, axis=-1)
@@ -118,43 +91,17 @@ def _as_soft_targets(targets, dtype):
 def cross_entropy(logits, labels):
     """The cross-entropy cost: the mean over examples of ``C_i = log Q - z_{y_i}`` (eq. 8).
 
-    Parameters
-    ----------
-    logits : array_like, shape (n, m) or (m,)
-        The logits ``z`` of the last layer, one row per example (a 1-d array is one example).
-    labels : array_like, shape (n,) of int, or shape (n, m)
-        Either class labels in ``0..m-1`` (the lecture's class j in 1..m is label j - 1), or
-        soft targets: rows of probabilities that sum to 1.
+    `logits` (n, m) or (m,); `labels` int (n,) in ``0..m-1``, or soft targets (n, m) whose rows
+    sum to 1 (then ``C_i = -sum_j t_ij log P_ij``). Returns a float >= 0, +inf if a label's logit
+    is -inf. :math:`C_i = \\operatorname{log1p}(s) - (z_{y_i} - a)` as in `log_softmax`: a
+    confident, correct prediction costs a tiny amount, not 0. Integer labels build no (n, m) array.
 
-    Returns
-    -------
-    cost : float
-        ``(1/n) sum_i C_i``, with ``C_i = -log P_{y_i}`` (or ``-sum_j t_ij log P_ij`` for soft
-        targets). Always >= 0; +inf if some label is a class whose logit is -inf.
-
-    Raises
-    ------
-    ValueError
-        If a label is out of range or not a whole number, if the shapes do not match, or if
-        soft targets do not sum to 1.
-
-    Notes
-    -----
-    :math:`C_i = \\log Q - z_{y_i} = \\operatorname{log1p}(s) - (z_{y_i} - a)` with
-    :math:`a = \\max_j z_j` and :math:`s = \\sum_{j \\ne k} e^{z_j - a}` (see `log_softmax`).
-    The cost of a confident, correct prediction is tiny but not 0, and it is the
-    ``log1p(s)`` term that keeps it. With integer labels no (n, m) one-hot matrix is built.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> logits = np.array([[40.0, 0.0]])
     >>> float(np.log(softmax(logits)[0, 0]))  # P_0 rounds to 1: the naive cost -log P_0 is 0
     0.0
-    >>> cross_entropy(logits, [0])  # log(1 + e^-40)
-    4.248354255291589e-18
-    >>> cross_entropy(logits, [1])
-    40.0
+    >>> cross_entropy(logits, [0]), cross_entropy(logits, [1])  # log(1 + e^-40); 40
+    (4.248354255291589e-18, 40.0)
     """
     z, targets, is_soft, _ = _as_examples(logits, labels)
     with np.errstate(all="ignore"):  # inf costs (impossible labels) are answers, not accidents
@@ -165,46 +112,27 @@ def cross_entropy(logits, labels):
             np.multiply(targets, log_probs, out=contributions, where=targets > 0)
             costs = -np.sum(contributions, axis=1)
         else:
-            max_z, log_norm, bad = _log_normalizer(z)  # works block by block: no (n, m) array
-            label_logits = z[np.arange(z.shape[0]), targets].astype(max_z.dtype)
-            costs = log_norm - (label_logits - max_z)
-            if bad is not None:  # +inf or nan logits: use the limits that log_softmax defines
-                rows = np.flatnonzero(bad)
-                costs[rows] = -log_softmax(z[rows], axis=1)[np.arange(rows.size), targets[rows]]
+            costs = np.empty(z.shape[0], dtype=z.dtype)
+            step = max(1, ELEMENTS_PER_CHUNK // z.shape[1])  # memory: no (n, m) array at all
+            for start in range(0, z.shape[0], step):
+                rows = slice(start, start + step)
+                max_z, log_norm = logsumexp_parts(z[rows], accurate=False)
+                label_logits = z[rows][np.arange(max_z.size), targets[rows]]
+                costs[rows] = log_norm - (label_logits - max_z)  # C_i = L - (z_y - a)
+            bad = np.flatnonzero(~np.isfinite(costs))
+            if bad.size:  # +inf or nan logits: use the limits that log_softmax defines
+                costs[bad] = -log_softmax(z[bad], axis=1)[np.arange(bad.size), targets[bad]]
         return float(np.sum(costs / costs.size))  # not np.mean: a sum of n huge costs overflows
 
 
 def cross_entropy_grad(logits, labels):
     """Gradient of `cross_entropy` with respect to the logits: ``(P - onehot) / n``.
 
-    Parameters
-    ----------
-    logits : array_like, shape (n, m) or (m,)
-        The logits ``z``, one row per example.
-    labels : array_like, shape (n,) of int, or shape (n, m)
-        Class labels in ``0..m-1``, or soft targets whose rows sum to 1.
+    Parameters as `cross_entropy`. Returns ``grad`` of the shape of `logits` (float32 stays
+    float32), ``(P_ij - delta_{y_i j}) / n``: eq. (12) over n. The label entry ``P_y - 1`` is
+    computed as ``-sum_{j != y} P_j``, which keeps its relative accuracy when ``P_y`` rounds
+    to 1 and makes every row sum to 0 up to one rounding.
 
-    Returns
-    -------
-    grad : ndarray, shape of `logits`
-        ``grad[i, j] = (P_ij - delta_{y_i j}) / n``; every row sums to 0. float32 stays float32.
-
-    Raises
-    ------
-    ValueError
-        As `cross_entropy`.
-
-    Notes
-    -----
-    The lecture's theorem, :math:`\\partial C_i / \\partial z_j = P_j - \\delta_{y_i j}`
-    (eq. 12), divided by :math:`n` because the cost is the mean. The label entry
-    :math:`P_{y_i} - 1` is computed as :math:`-\\sum_{j \\ne y_i} P_j`, equal in exact
-    arithmetic, which keeps its relative accuracy when :math:`P_{y_i}` rounds to 1 (and makes
-    every row sum to 0 up to one rounding). With integer labels the only (n, m) array built is
-    the result.
-
-    Examples
-    --------
     >>> import numpy as np
     >>> cross_entropy_grad(np.array([[0.0, 0.0], [40.0, 0.0]]), [1, 0])
     array([[ 2.50000000e-01, -2.50000000e-01],
@@ -219,7 +147,7 @@ def cross_entropy_grad(logits, labels):
         else:
             rows = np.arange(n)
             grad[rows, targets] = 0.0
-            grad[rows, targets] = -row_sum(grad)  # = P_y - 1, without rounding P_y to 1
+            grad[rows, targets] = -np.einsum("ij->i", grad)  # = P_y - 1, not rounded to 1 first
         grad /= n
     return grad.reshape(-1) if was_1d else grad
 
@@ -244,32 +172,9 @@ def _as_outputs_and_targets(outputs, targets):
 def mse(outputs, targets):
     """Lecture 5's quadratic cost (eq. 1): the mean over examples of ``sum_j (y_j - a_j)^2 / 2``.
 
-    Parameters
-    ----------
-    outputs : array_like, shape (n, m) or (m,)
-        Network outputs ``a^L``, one row per example (a 1-d array is one example).
-    targets : array_like, same shape as `outputs`
-        Targets ``y``.
+    `outputs` ``a^L`` and `targets` ``y`` of one shape, (n, m) or (m,). The maximum-likelihood
+    cost for Gaussian noise of fixed variance (slip S7); the mean convention of `cross_entropy`.
 
-    Returns
-    -------
-    cost : float
-        ``(1/n) sum_i sum_j (y_ij - a_ij)^2 / 2``.
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ.
-
-    Notes
-    -----
-    The maximum-likelihood cost when ``y = a + noise`` with i.i.d. Gaussian noise of a fixed
-    variance :math:`\\sigma^2` (slip S7): :math:`-\\log \\mathcal L` is
-    :math:`\\sum_i C_i / \\sigma^2` plus a constant. The mean convention is the one
-    `cross_entropy` uses, so the two costs can be compared on the same scale.
-
-    Examples
-    --------
     >>> mse([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]])  # (0 + (1 + 1)/2) / 2
     0.5
     """
@@ -281,20 +186,6 @@ def mse(outputs, targets):
 def mse_grad(outputs, targets):
     """Gradient of `mse` with respect to the outputs: ``(a - y) / n``.
 
-    Parameters
-    ----------
-    outputs : array_like, shape (n, m) or (m,)
-        Network outputs ``a^L``.
-    targets : array_like, same shape as `outputs`
-        Targets ``y``.
-
-    Returns
-    -------
-    grad : ndarray, shape of `outputs`
-        ``(a - y) / n``.
-
-    Examples
-    --------
     >>> mse_grad([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [1.0, 0.0]])
     array([[ 0. ,  0. ],
            [-0.5,  0.5]])

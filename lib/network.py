@@ -1,24 +1,13 @@
 """A fully connected network with a softmax output layer: forward pass and backpropagation.
 
-Rows are examples. A layer computes ``z = a @ W + b`` with ``W`` of shape (d_in, d_out) and ``b``
-of shape (d_out,); hidden layers apply an activation to ``z``, the last layer is linear and its
-output ``z`` are the logits that softmax turns into probabilities ``P``. Parameters are a plain
-list of ``(W, b)`` tuples, one per layer, so a student can print, change or plot any of them.
-
-The forward pass and its gradient live side by side in this module. The gradient of the cost
-with respect to the logits is the lecture's theorem, ``P - onehot(y)`` (divided by ``n`` for the
-mean cost); backpropagation carries it to every weight and bias.
-
-Two costs are available, both means over the ``n`` examples (the module's convention, slip S5):
-
-* ``"cross_entropy"``: :math:`C = \\frac1n \\sum_i (\\log Q_i - z_{i, y_i})`, eqs. (7)-(8).
-* ``"mse"``: the Lecture 5 squared error of the softmax outputs against one-hot targets,
-  :math:`C = \\frac1n \\sum_i \\sum_j \\tfrac12 (\\delta_{y_i j} - P_{ij})^2`, eq. (1) put
-  through softmax. Its gradient carries an extra factor of the softmax Jacobian, which is small
-  when the network is confidently wrong: the slowdown that motivates the lecture.
-
-:func:`gradient_check` compares the backpropagated gradient of the whole model with central
-differences; :func:`params_to_vector` and :func:`vector_to_params` flatten the parameters for it.
+Rows are examples; a layer computes ``z = a @ W + b`` (``W`` (d_in, d_out), ``b`` (d_out,)),
+hidden layers apply an activation, the last layer's ``z`` are the logits. Parameters are a
+plain list of ``(W, b)`` tuples, one per layer, so a student can print, change or plot them.
+Both costs are means over the ``n`` examples (slip S5): ``"cross_entropy"``, eqs. (7)-(8),
+whose gradient with respect to the logits is the lecture's theorem ``(P - onehot(y)) / n``;
+and ``"mse"``, Lecture 5's eq. (1) put through softmax, whose gradient carries the softmax
+Jacobian and vanishes when the network is confidently wrong (the slowdown the lecture motivates).
+`gradient_check` compares backpropagation with central differences over the whole model.
 """
 
 from collections.abc import Sequence
@@ -33,11 +22,15 @@ from lib import (
     one_hot,
     softmax,
 )
-from lib._validation import as_class_labels
+from lib._validation import as_class_labels, as_labels_for
 
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
+    "check_activation",
+    "check_inputs",
+    "check_loss",
+    "check_params",
     "cost_from_logits",
     "forward",
     "gradient_check",
@@ -87,25 +80,17 @@ def init_params(layer_sizes, rng):
     Parameters
     ----------
     layer_sizes : sequence of int, length L + 1 >= 2
-        Widths from input to output, e.g. ``[64, 10]`` (multinomial logistic regression) or
-        ``[64, 32, 10]`` (one hidden layer of 32 units).
+        Widths from input to output, e.g. ``[64, 10]`` or ``[64, 32, 10]``.
     rng : numpy.random.Generator
-        The only source of randomness, so a fixed seed gives fixed parameters.
+        The only source of randomness.
 
     Returns
     -------
     params : list of (W, b)
-        ``W`` float64 of shape (d_in, d_out), ``b`` float64 zeros of shape (d_out,).
+        ``W`` (d_in, d_out) drawn from N(0, 1/d_in), so each ``z_j`` starts with about the
+        variance of the inputs and tanh units start unsaturated (LeCun initialisation,
+        Goodfellow et al. 2016, 8.4); ``b`` zeros (d_out,).
 
-    Notes
-    -----
-    Each weight is drawn from :math:`\\mathcal N(0, 1/d_{in})`, so that every weighted input
-    :math:`z_j = \\sum_k a_k w_{kj}` starts with variance about equal to the variance of the
-    inputs :math:`a_k`: tanh units start in their steep middle part, not saturated
-    (LeCun initialisation, see Goodfellow et al. 2016, section 8.4).
-
-    Examples
-    --------
     >>> params = init_params([64, 32, 10], np.random.default_rng(0))
     >>> [(W.shape, b.shape) for W, b in params]
     [((64, 32), (32,)), ((32, 10), (10,))]
@@ -139,7 +124,8 @@ def init_params(layer_sizes, rng):
     return params
 
 
-def _check_params(params):
+def check_params(params):
+    """`params` as a list of float (W, b) pairs whose shapes chain, or ValueError."""
     if not isinstance(params, Sequence) or len(params) == 0:
         raise ValueError("params must be a non-empty list of (W, b) tuples, one per layer")
     checked = []
@@ -165,7 +151,8 @@ def _check_params(params):
     return checked
 
 
-def _check_inputs(params, x):
+def check_inputs(params, x):
+    """`x` as a finite float array (n, d) that fits the first layer of `params`, or ValueError."""
     x = np.asarray(x)
     if x.dtype.kind not in "iuf" or x.dtype.kind == "b":
         raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
@@ -181,7 +168,14 @@ def _check_inputs(params, x):
     return x
 
 
-def _check_activation(activation):
+def check_loss(loss):
+    """ValueError unless `loss` is one of `LOSSES`."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+
+
+def check_activation(activation):
+    """ValueError unless `activation` is a key of `ACTIVATIONS`."""
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     return ACTIVATIONS[activation]
@@ -189,7 +183,7 @@ def _check_activation(activation):
 
 def _forward_cache(params, x, activation):
     """Forward pass keeping every layer's input ``a`` and hidden ``z`` for backpropagation."""
-    function, _ = _check_activation(activation)
+    function, _ = check_activation(activation)
     inputs, weighted = [], []
     a = x
     for index, (weights, bias) in enumerate(params):
@@ -208,25 +202,18 @@ def forward(params, x, activation="tanh"):
     Parameters
     ----------
     params : list of (W, b)
-        As returned by :func:`init_params`; ``W`` (d_in, d_out), ``b`` (d_out,).
+        As returned by `init_params`.
     x : array_like, shape (n, d)
-        One example per row; ``d`` must equal the first layer's ``d_in``.
+        One example per row; ``d`` is the first layer's ``d_in``.
     activation : {"tanh", "sigmoid", "relu"}
-        Activation of the hidden layers (ignored for a single layer).
+        Activation of the hidden layers.
 
     Returns
     -------
     logits : ndarray, shape (n, m)
-        :math:`z^L`; ``lib.softmax(logits)`` gives the class probabilities :math:`P`.
+        ``z^l = a^{l-1} W^l + b^l``, ``a^l = f(z^l)``, ``a^0 = x``; the last layer has no
+        activation: softmax is applied by the cost, in log-space where it is stable.
 
-    Notes
-    -----
-    Layer :math:`l` computes :math:`z^l = a^{l-1} W^l + b^l` and :math:`a^l = f(z^l)`, with
-    :math:`a^0 = x`. The output layer returns :math:`z^L` without an activation: softmax is
-    applied by the cost (in log-space, where it is stable), not inside the network.
-
-    Examples
-    --------
     >>> params = [(np.array([[1.0, -1.0]]), np.array([0.0, 0.5]))]
     >>> forward(params, np.array([[2.0], [0.0]]))
     array([[ 2. , -1.5],
@@ -236,17 +223,15 @@ def forward(params, x, activation="tanh"):
     ...
     ValueError: x must have shape (n, d) with one example per row, got shape (2,)
     """
-    params = _check_params(params)
-    x = _check_inputs(params, x)
+    params = check_params(params)
+    x = check_inputs(params, x)
     logits, _, _ = _forward_cache(params, x, activation)
     return logits
 
 
 def predict_proba(params, x, activation="tanh"):
-    """Class probabilities :math:`P`, shape (n, m): ``softmax(forward(params, x))``.
+    """Class probabilities ``P``, shape (n, m): ``softmax(forward(params, x))``.
 
-    Examples
-    --------
     >>> params = [(np.zeros((3, 4)), np.zeros(4))]
     >>> predict_proba(params, np.ones((1, 3)))
     array([[0.25, 0.25, 0.25, 0.25]])
@@ -257,79 +242,35 @@ def predict_proba(params, x, activation="tanh"):
 def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
     """Mean cost over the examples and its gradient with respect to every ``W`` and ``b``.
 
-    Parameters
-    ----------
-    params : list of (W, b)
-        As returned by :func:`init_params`.
-    x : array_like, shape (n, d)
-        One example per row.
-    labels : array_like of int, shape (n,)
-        Class of each row, in ``0..m-1`` (the lecture's classes ``1..m`` shifted by one).
-    loss : {"cross_entropy", "mse"}
-        ``"cross_entropy"``: eq. (8) averaged over the rows. ``"mse"``: eq. (1) applied to the
-        softmax outputs and one-hot targets, averaged over the rows.
-    activation : {"tanh", "sigmoid", "relu"}
-        Activation of the hidden layers.
-
-    Returns
-    -------
-    cost : float
-        The mean cost :math:`C = \\frac1n \\sum_i C_i`.
-    grads : list of (dW, db)
-        Same shapes as ``params``: :math:`\\partial C/\\partial W^l` and
-        :math:`\\partial C/\\partial b^l`.
+    `params`, `x`, `activation` as in `forward`; `labels` int (n,) in ``0..m-1``; `loss` one of
+    `LOSSES`. Returns ``(cost, grads)``, ``grads`` shaped like `params`.
 
     Notes
     -----
-    Backpropagation starts from :math:`\\delta^L = \\partial C/\\partial z^L`, one row per example:
+    From :math:`\\delta^L = \\partial C/\\partial z^L` -- cross-entropy: the theorem
+    :math:`(P_{ij} - \\delta_{y_i j})/n`; squared error: with :math:`g = (P - Y)/n`, the
+    Jacobian gives :math:`P_{ij}(g_{ij} - \\sum_k g_{ik} P_{ik})`, nearly 0 when confidently
+    wrong -- each layer, last first: :math:`\\partial C/\\partial W^l = (a^{l-1})^T
+    \\delta^l`, :math:`\\partial C/\\partial b^l = \\sum_i \\delta^l_i`,
+    :math:`\\delta^{l-1} = (\\delta^l (W^l)^T) \\odot f'(z^{l-1})` (eqs. (9)-(10)).
 
-    * cross-entropy, the lecture's theorem: :math:`\\delta^L_{ij} = (P_{ij} - \\delta_{y_i j})/n`;
-    * squared error through softmax: with :math:`g = (P - Y)/n` the gradient with respect to
-      :math:`P`, the softmax Jacobian :math:`\\operatorname{diag}(P) - P P^T` gives
-      :math:`\\delta^L_{ij} = P_{ij}\\,(g_{ij} - \\sum_k g_{ik} P_{ik})`. Every term has a
-      factor :math:`P_{ij}` or :math:`P_{i y_i}`, so a confidently wrong prediction
-      (:math:`P_{i y_i} \\approx 0`, the largest :math:`P_{ij} \\approx 1`) gets almost no
-      gradient.
-
-    Then for each layer, from the last to the first,
-    :math:`\\partial C/\\partial W^l = (a^{l-1})^T \\delta^l`,
-    :math:`\\partial C/\\partial b^l = \\sum_i \\delta^l_i` and
-    :math:`\\delta^{l-1} = (\\delta^l (W^l)^T) \\odot f'(z^{l-1})`. Because
-    :math:`\\delta^L` already carries the :math:`1/n`, the sums over examples are eqs. (9)-(10)
-    of the lecture for the mean cost.
-
-    Examples
-    --------
-    A single linear layer with zero weights predicts the uniform distribution, so the cost is
-    :math:`\\log m` and the bias gradient is the theorem's :math:`P - \\text{onehot}` averaged:
+    Zero weights: cost ``log m``, bias gradient the theorem's ``P - onehot`` averaged; labels
+    numbered 1..m as in the lecture are caught:
 
     >>> params = [(np.zeros((2, 3)), np.zeros(3))]
     >>> cost, grads = loss_and_grads(params, np.ones((2, 2)), np.array([0, 0]))
-    >>> round(cost, 6) == round(float(np.log(3)), 6)
-    True
-    >>> grads[0][1]
-    array([-0.66666667,  0.33333333,  0.33333333])
-
-    Labels numbered 1..m as in the lecture are caught, not silently misread:
-
+    >>> round(cost, 6) == round(float(np.log(3)), 6), grads[0][1]
+    (True, array([-0.66666667,  0.33333333,  0.33333333]))
     >>> loss_and_grads(params, np.ones((2, 2)), np.array([1, 3]))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes 1..m...
     """
-    params = _check_params(params)
-    x = _check_inputs(params, x)
-    _check_activation(activation)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    labels_array = np.asarray(labels)
-    if labels_array.ndim != 1 or labels_array.shape[0] != x.shape[0]:
-        raise ValueError(
-            f"labels must have shape (n,) = ({x.shape[0]},), one class per row of x, "
-            f"got shape {labels_array.shape}"
-        )
-    num_classes = params[-1][0].shape[1]
-    labels_array = as_class_labels(labels_array, num_classes)
+    params = check_params(params)
+    x = check_inputs(params, x)
+    check_activation(activation)
+    check_loss(loss)
+    labels_array = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
     if x.shape[0] == 0:
         raise ValueError("x has no rows: the mean cost over zero examples is undefined")
 
@@ -337,23 +278,14 @@ def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
 
 
 def cost_from_logits(logits, labels, loss="cross_entropy"):
-    """The mean cost of logits (n, m) for int labels (n,), without input checks.
-
-    ``"cross_entropy"`` is ``lib.cross_entropy`` (log-space, eq. (8)); ``"mse"`` is
-    ``lib.mse(softmax(logits), one_hot(labels, m))``. Used by the training loop, which has
-    checked its data once already; call :func:`loss_and_grads` for checked input.
-    """
+    """Mean cost of logits (n, m) for int labels (n,), unchecked (for loops that checked once)."""
     if loss == "cross_entropy":
         return float(cross_entropy(logits, labels))
     return float(mse(softmax(logits), one_hot(labels, logits.shape[1])))
 
 
 def _backpropagate(params, x, labels, loss, activation, with_cost=True):
-    """`loss_and_grads` without the input checks (the training loop checks its data once).
-
-    With ``with_cost=False`` the cost is not computed (a gradient step does not need it) and
-    ``None`` is returned in its place.
-    """
+    """`loss_and_grads` unchecked; ``with_cost=False`` skips the cost (returns None for it)."""
     _, derivative = ACTIVATIONS[activation]
     logits, inputs, weighted = _forward_cache(params, x, activation)
     n, num_classes = logits.shape
@@ -377,23 +309,19 @@ def _backpropagate(params, x, labels, loss, activation, with_cost=True):
 
 
 def params_to_vector(params):
-    """All weights and biases in one float64 vector: W1, b1, W2, b2, ... each flattened row-major.
+    """All weights and biases in one float64 vector: W1, b1, W2, b2, ... each flattened.
 
-    Examples
-    --------
     >>> params = [(np.ones((2, 3)), np.zeros(3))]
     >>> params_to_vector(params).shape
     (9,)
     """
-    params = _check_params(params)
+    params = check_params(params)
     return np.concatenate([np.ravel(array) for layer in params for array in layer]).astype(float)
 
 
 def vector_to_params(vector, like):
-    """Inverse of :func:`params_to_vector`: cut `vector` into arrays shaped like `like`.
+    """Inverse of `params_to_vector`: cut `vector` into arrays shaped like `like`.
 
-    Examples
-    --------
     >>> like = [(np.ones((2, 3)), np.zeros(3))]
     >>> vector_to_params(np.arange(9.0), like)[0][1]
     array([6., 7., 8.])
@@ -402,7 +330,7 @@ def vector_to_params(vector, like):
     ...
     ValueError: vector has 8 entries but the parameters have 9
     """
-    like = _check_params(like)
+    like = check_params(like)
     vector = np.asarray(vector, dtype=np.float64)
     sizes = [array.size for layer in like for array in layer]
     if vector.ndim != 1 or vector.size != sum(sizes):
@@ -416,35 +344,11 @@ def vector_to_params(vector, like):
 def gradient_check(params, x, labels, loss="cross_entropy", activation="tanh", eps=1e-5):
     """Relative error between backpropagation and central differences, over the whole model.
 
-    Parameters
-    ----------
-    params, x, labels, loss, activation
-        As in :func:`loss_and_grads`.
-    eps : float
-        Step of the central differences (``lib.numerical_gradient``). 1e-5 keeps the truncation
-        error (of order eps**2) and the rounding error (of order 1e-16 / eps) both near 1e-10
-        for costs of order 1.
+    Arguments as `loss_and_grads`; `eps` the step (1e-5 keeps truncation, eps**2, and rounding,
+    1e-16 / eps, near 1e-10). Returns ``|g - g~| / (|g| + |g~|)`` over all parameters (0 if both
+    are 0): below about 1e-7 the gradient is right, a wrong formula gives 1e-2 to 1. In norm, not
+    per entry as `lib.relative_error`: on a 1e-7 entry rounding alone is 1e-4. Use few examples.
 
-    Returns
-    -------
-    float
-        :math:`\\lVert g - \\tilde g \\rVert / (\\lVert g \\rVert + \\lVert \\tilde g \\rVert)`
-        for the backpropagated gradient :math:`g` and the numerical one :math:`\\tilde g`, each
-        flattened over every weight and bias (0 when both are 0). Below about 1e-7 the
-        backpropagated gradient is right; a wrong formula gives errors of order 1e-2 to 1.
-
-    Notes
-    -----
-    The error is measured in norm over the whole model, not entry by entry as
-    ``lib.relative_error`` does: a network has many tiny gradient entries (a weight whose inputs
-    are almost always 0, for example), and on an entry of size 1e-7 the rounding error of
-    central differences, about 1e-11, is already a relative error of 1e-4. The norm weighs each
-    entry by its size, so it measures the error that matters for a gradient-descent step.
-
-    Costs ``2 * len(params_to_vector(params))`` evaluations of the cost: use a few examples.
-
-    Examples
-    --------
     >>> rng = np.random.default_rng(0)
     >>> params = init_params([3, 4, 2], rng)
     >>> x, labels = rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
@@ -452,12 +356,11 @@ def gradient_check(params, x, labels, loss="cross_entropy", activation="tanh", e
     True
     """
     _, grads = loss_and_grads(params, x, labels, loss=loss, activation=activation)
-    like = _check_params(params)
-    x = _check_inputs(like, x)
+    like = check_params(params)
+    x = check_inputs(like, x)
     labels = as_class_labels(labels, like[-1][0].shape[1])
 
     def cost_of(vector):
-        # Inputs were checked by loss_and_grads above; only the cost is needed here.
         logits, _, _ = _forward_cache(vector_to_params(vector, like), x, activation)
         return cost_from_logits(logits, labels, loss)
 

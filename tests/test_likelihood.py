@@ -2,28 +2,15 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import grids_and_labels, lib_settings
 
 from lib import cross_entropy
 from lib.likelihood import cost_on_grid
 
 
-@st.composite
-def grids_and_labels(draw):
-    """A (g, n, m) stack of finite logits and n labels in 0..m-1."""
-    g = draw(st.integers(1, 4))
-    n = draw(st.integers(1, 5))
-    m = draw(st.integers(1, 5))
-    seed = draw(st.integers(0, 2**32 - 1))
-    scale = draw(st.sampled_from([1e-3, 1.0, 30.0, 1e3]))
-    rng = np.random.default_rng(seed)
-    logits = rng.normal(0.0, scale, size=(g, n, m))
-    labels = rng.integers(0, m, size=n)
-    return logits, labels
-
-
-@settings(max_examples=60, deadline=None)
+@lib_settings(60)
 @given(grids_and_labels())
 def test_each_grid_entry_equals_cross_entropy(case):
     logits, labels = case
@@ -33,7 +20,7 @@ def test_each_grid_entry_equals_cross_entropy(case):
     np.testing.assert_allclose(costs, expected, rtol=1e-12, atol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@lib_settings(40)
 @given(grids_and_labels(), st.floats(-500.0, 500.0))
 def test_cost_is_unchanged_by_shifting_every_logit_of_an_example(case, shift):
     logits, labels = case
@@ -42,7 +29,7 @@ def test_cost_is_unchanged_by_shifting_every_logit_of_an_example(case, shift):
     )
 
 
-@settings(max_examples=40, deadline=None)
+@lib_settings(40)
 @given(grids_and_labels())
 def test_cost_is_nonnegative(case):
     logits, labels = case

@@ -9,18 +9,21 @@ The bound is in ulps of ``log Q`` when ``max z >= 0``; when the maximum is negat
 ``log Q = m + log1p(s)`` can cancel, no float64 algorithm has a small relative error there, and
 the bound is in ulps of the larger of ``|log Q|`` and ``log1p(s)`` (the parts that cancel).
 
-The strategies live here (tests/strategies.py belongs to lib-core); they draw logits, a split
-into blocks, and a merge order.
+The strategies (logits, a split into blocks, a merge order) live in tests/strategies.py.
 """
 
-import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
+from strategies import (
+    lib_settings,
+    logit_vectors,
+    split_and_order,
+    tail_heavy_vectors,
+    wide_logit_rows,
+)
 
-from lib.floating import mp_softmax, ulp_error
 from lib.online import (
     NormalizerState,
     StreamCost,
@@ -33,37 +36,10 @@ from lib.online import (
     online_softmax,
     three_pass_softmax,
 )
+from lib.reference import mp_logsumexp, mp_softmax, ulp_error
 from lib.softmax import logsumexp, softmax
 
-# ---------------------------------------------------------------- strategies and helpers
-
-finite_logits = st.floats(-60.0, 60.0, allow_nan=False, allow_infinity=False)
-logit_vectors = arrays(np.float64, st.integers(1, 80), elements=finite_logits)
-
-
-@st.composite
-def tail_heavy_vectors(draw):
-    """One logit at 0 and many far below it: log Q = log1p(s) is tiny, so ulps are strict."""
-    size = draw(st.integers(1, 120))
-    depth = draw(st.floats(0.5, 45.0))
-    rest = draw(arrays(np.float64, size, elements=st.floats(0.0, 8.0)))
-    logits = np.concatenate([[0.0], -depth - rest])
-    position = draw(st.integers(0, size))
-    return np.roll(logits, position)
-
-
-@st.composite
-def split_and_order(draw, size):
-    """Cut points splitting range(size) into blocks, and a merge order as a list of index pairs."""
-    cuts = sorted(draw(st.sets(st.integers(1, max(size - 1, 1)), max_size=size - 1)))
-    cuts = [c for c in cuts if 0 < c < size]
-    count = len(cuts) + 1
-    order = []
-    for remaining in range(count, 1, -1):
-        first = draw(st.integers(0, remaining - 1))
-        second = draw(st.integers(0, remaining - 2))
-        order.append((first, second + (second >= first)))
-    return cuts, order
+# ---------------------------------------------------------------- helpers
 
 
 def merged_in_order(logits, cuts, order):
@@ -91,23 +67,14 @@ def ulp_scale(logits, log_q):
 
 
 def exact_logsumexp(logits):
-    """log sum exp at 60 significant digits (mpmath), rounded once to float64.
-
-    Written as ``m + log1p(tail)`` so that a tiny tail is not lost to the 60 digits either.
-    """
-    top = int(np.argmax(logits))
-    with mpmath.workdps(60):
-        m = mpmath.mpf(float(logits[top]))
-        tail = mpmath.fsum(
-            mpmath.exp(mpmath.mpf(float(v)) - m) for k, v in enumerate(logits) if k != top
-        )
-        return float(m + mpmath.log1p(tail))
+    """log sum exp from lib.reference (mpmath, 60 digits), rounded once to float64."""
+    return float(mp_logsumexp(logits))
 
 
 # ---------------------------------------------------------------- the merge: any split, any order
 
 
-@settings(max_examples=200, deadline=None)
+@lib_settings(200)
 @given(st.data(), logit_vectors)
 def test_any_split_in_any_merge_order_is_within_2_ulp_of_exact(data, logits):
     cuts, order = data.draw(split_and_order(logits.size))
@@ -118,7 +85,7 @@ def test_any_split_in_any_merge_order_is_within_2_ulp_of_exact(data, logits):
     assert ulps_between(online, logsumexp(logits), ulp_scale(logits, exact)) <= 2
 
 
-@settings(max_examples=200, deadline=None)
+@lib_settings(200)
 @given(st.data(), tail_heavy_vectors())
 def test_tail_heavy_logits_any_merge_order_within_2_ulp(data, logits):
     # log Q ~ 1e-20..1: every rounding of the tail shows in the last bits of the result
@@ -129,7 +96,7 @@ def test_tail_heavy_logits_any_merge_order_within_2_ulp(data, logits):
     assert ulps_between(online, logsumexp(logits), exact) <= 2
 
 
-@settings(max_examples=100, deadline=None)
+@lib_settings(100)
 @given(tail_heavy_vectors())
 def test_one_logit_at_a_time_keeps_2_ulp_thanks_to_the_carried_error(logits):
     # block_size=1 is a chain of n - 1 merges: without the TwoSum carry this drifts to ~n/2 ulp
@@ -182,7 +149,7 @@ def test_milakov_pair_loses_the_tail_that_the_tail_form_keeps():
     assert finalize(block_state(logits)) == logsumexp(logits) > 0
 
 
-@settings(max_examples=100, deadline=None)
+@lib_settings(100)
 @given(logit_vectors)
 def test_milakov_loop_matches_logsumexp_when_the_tail_is_not_small(logits):
     top, normaliser = milakov_normalizer(logits)
@@ -192,7 +159,7 @@ def test_milakov_loop_matches_logsumexp_when_the_tail_is_not_small(logits):
     assert abs(top + np.log(normaliser) - reference) <= 4e-16 * (abs(reference) + logits.size)
 
 
-@settings(max_examples=200, deadline=None)
+@lib_settings(200)
 @given(logit_vectors, logit_vectors)
 def test_merge_of_distinct_maxima_is_exactly_commutative(left, right):
     a, b = block_state(left), block_state(right)
@@ -202,7 +169,7 @@ def test_merge_of_distinct_maxima_is_exactly_commutative(left, right):
     assert all(np.array_equal(x, y) for x, y in zip(ab, ba, strict=True))
 
 
-@settings(max_examples=200, deadline=None)
+@lib_settings(200)
 @given(logit_vectors)
 def test_empty_state_is_the_identity_on_both_sides(logits):
     state = block_state(logits)
@@ -261,14 +228,7 @@ def test_nan_makes_only_its_own_row_nan():
 # ---------------------------------------------------------------- the streaming softmax
 
 
-wide_logit_rows = arrays(
-    np.float64,
-    st.tuples(st.integers(1, 3), st.integers(1, 30)),
-    elements=st.floats(-800, 800, allow_nan=False),
-)
-
-
-@settings(max_examples=150, deadline=None)
+@lib_settings(150)
 @given(wide_logit_rows, st.integers(1, 40))
 def test_online_softmax_is_within_3_ulp_of_mpmath(logits, block_size):
     # Expected values computed with mpmath (lib.floating.mp_softmax, 50 digits). The TwoSum
@@ -279,7 +239,7 @@ def test_online_softmax_is_within_3_ulp_of_mpmath(logits, block_size):
     assert np.all(np.abs(probs.sum(axis=-1) - 1.0) <= (logits.shape[-1] + 3) * 2.3e-16)
 
 
-@settings(max_examples=100, deadline=None)
+@lib_settings(100)
 @given(wide_logit_rows, st.integers(1, 40))
 def test_three_pass_softmax_has_the_lectures_accuracy(logits, block_size):
     # Shift-and-divide, eq. (14) as written (cf. Blanchard, Higham & Higham 2021), to first

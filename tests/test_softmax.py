@@ -184,32 +184,19 @@ def test_every_axis_of_nd_input_agrees_with_scipy(shape):
             np.testing.assert_allclose(ours, theirs, rtol=1e-14)
 
 
-def test_strided_input_and_output_views_are_handled():
+def test_strided_input_views_are_handled():
     base = np.random.default_rng(7).normal(size=(6, 8, 5))
-    z = base[:, ::2, :].transpose(2, 0, 1)  # no (rows, m) view exists for some axes
+    z = base[:, ::2, :].transpose(2, 0, 1)  # a view with no contiguous class axis
     for axis in range(3):
-        out = np.empty((5, 8, 6)).transpose(0, 2, 1)[:, :, ::2]
-        assert softmax(z, axis=axis, out=out) is out
-        np.testing.assert_allclose(out, scipy.special.softmax(z, axis=axis), rtol=1e-13)
+        np.testing.assert_allclose(
+            softmax(z, axis=axis), scipy.special.softmax(z, axis=axis), rtol=1e-13
+        )
+        np.testing.assert_allclose(
+            log_softmax(z, axis=axis), scipy.special.log_softmax(z, axis=axis), rtol=1e-13
+        )
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("offset", [0.0, -800.0], ids=["exp-of-z", "shifted"])
-def test_log_softmax_of_long_rows_honours_out_and_in_place(offset, dtype):
-    # Rows of more than 16 classes try exp(z) without the shift and use `out` as work space;
-    # at -800 e^z underflows and the shifted path runs instead. Both must honour out=.
-    z = (np.random.default_rng(11).normal(scale=3, size=(4, 40)) + offset).astype(dtype)
-    expected = log_softmax(z)
-    np.testing.assert_allclose(expected, scipy.special.log_softmax(z, axis=1), rtol=1e-5)
-    out = np.full_like(z, np.nan)
-    assert log_softmax(z, out=out) is out
-    np.testing.assert_array_equal(out, expected)
-    assert log_softmax(z, out=z) is z
-    np.testing.assert_array_equal(z, expected)
-
-
-def test_many_classes_in_chunks_agree_with_scipy():
-    # rows longer than one block are processed in column chunks
+def test_a_hundred_thousand_classes_agree_with_scipy():
     z = np.random.default_rng(8).normal(scale=4, size=(2, 100_003))
     np.testing.assert_allclose(softmax(z), scipy.special.softmax(z, axis=1), rtol=1e-12)
     np.testing.assert_allclose(logsumexp(z), scipy.special.logsumexp(z, axis=1), rtol=1e-15)

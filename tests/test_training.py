@@ -1,4 +1,6 @@
-"""Tests of lib.training: the digits split, the training loop and the scores."""
+"""Tests of lib.training: the digits split, the training loop and its scores.
+
+Accuracy and confusion matrices are scikit-learn's (sklearn.metrics), tested there."""
 
 import sys
 
@@ -7,13 +9,10 @@ import pytest
 
 from lib.network import forward, init_params, loss_and_grads
 from lib.training import (
-    accuracy,
-    confusion_matrix,
     epochs_to_reach,
     evaluate,
     load_digits_split,
     predict,
-    stratified_split,
     train,
     train_digits_model,
 )
@@ -28,98 +27,7 @@ def blobs(seed=0, n_per_class=20, num_classes=3, dim=4):
     return x, labels
 
 
-# --- the scores, on hand-made cases -------------------------------------------------------
-
-
-def test_accuracy_counts_rows_whose_argmax_is_the_label():
-    logits = np.array([[3.0, 1.0, 0.0], [0.0, 2.0, 5.0], [1.0, 4.0, 0.0], [0.0, 0.0, 9.0]])
-    labels = np.array([0, 1, 1, 2])  # right, wrong, right, right
-    assert accuracy(logits, labels) == 0.75
-
-
-def test_accuracy_is_the_same_for_logits_and_probabilities():
-    logits = np.random.default_rng(1).normal(size=(50, 4))
-    labels = np.random.default_rng(2).integers(0, 4, size=50)
-    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    assert accuracy(logits, labels) == accuracy(probs, labels)
-
-
-def test_confusion_matrix_of_a_hand_made_case():
-    labels = [0, 0, 0, 1, 1, 2]
-    predicted = [0, 2, 0, 1, 0, 2]
-    expected = np.array([[2, 0, 1], [1, 1, 0], [0, 0, 1]])
-    counts = confusion_matrix(labels, predicted, num_classes=3)
-    np.testing.assert_array_equal(counts, expected)
-    assert counts.dtype == np.int64
-
-
-def test_confusion_matrix_rows_are_class_sizes_and_trace_is_accuracy():
-    rng = np.random.default_rng(3)
-    labels = rng.integers(0, 5, size=200)
-    logits = rng.normal(size=(200, 5))
-    counts = confusion_matrix(labels, np.argmax(logits, axis=1), num_classes=5)
-    np.testing.assert_array_equal(counts.sum(axis=1), np.bincount(labels, minlength=5))
-    assert np.trace(counts) / 200 == accuracy(logits, labels)
-
-
-def test_confusion_matrix_keeps_classes_that_never_occur():
-    counts = confusion_matrix([1, 1], [1, 1], num_classes=4)
-    assert counts.shape == (4, 4)
-    assert counts[1, 1] == 2 and counts.sum() == 2
-
-
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (lambda: accuracy(np.zeros((3, 2)), [0, 1]), r"shape \(3,\)"),
-        (lambda: accuracy(np.zeros((3, 2)), [0, 1, 2]), r"labels\[2\] = 2"),
-        (lambda: accuracy(np.zeros(3), [0, 1, 2]), r"shape \(n, m\)"),
-        (lambda: accuracy(np.zeros((0, 2)), []), "zero examples"),
-        (lambda: confusion_matrix([0, 1], [0], num_classes=2), "predicted"),
-        (lambda: confusion_matrix([0, 5], [0, 1], num_classes=3), r"labels\[1\] = 5"),
-        (lambda: confusion_matrix([0, 1], [0, -1], num_classes=3), r"predicted\[1\] = -1"),
-        (lambda: confusion_matrix([0, 1], [0, 1], num_classes=0), "num_classes"),
-    ],
-    ids=[
-        "accuracy-length",
-        "accuracy-label-range",
-        "accuracy-1d",
-        "accuracy-empty",
-        "confusion-length",
-        "confusion-label-range",
-        "confusion-prediction-range",
-        "confusion-no-classes",
-    ],
-)
-def test_scores_reject_bad_input(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
-
-
-# --- the split ------------------------------------------------------------------------------
-
-
-def test_stratified_split_is_a_partition_with_class_proportions():
-    labels = np.repeat(np.arange(4), [40, 20, 12, 8])
-    train_index, test_index = stratified_split(labels, 0.25, np.random.default_rng(0))
-    assert np.intersect1d(train_index, test_index).size == 0
-    np.testing.assert_array_equal(np.union1d(train_index, test_index), np.arange(labels.size))
-    np.testing.assert_array_equal(np.bincount(labels[test_index]), [10, 5, 3, 2])
-
-
-def test_stratified_split_depends_on_the_seed_only():
-    labels = np.repeat(np.arange(3), 30)
-    first = stratified_split(labels, 0.3, np.random.default_rng(5))
-    again = stratified_split(labels, 0.3, np.random.default_rng(5))
-    other = stratified_split(labels, 0.3, np.random.default_rng(6))
-    np.testing.assert_array_equal(first[1], again[1])
-    assert not np.array_equal(first[1], other[1])
-
-
-@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 1.5])
-def test_stratified_split_rejects_fractions_outside_0_1(fraction):
-    with pytest.raises(ValueError, match="test_fraction"):
-        stratified_split(np.array([0, 1, 0, 1]), fraction, np.random.default_rng(0))
+# --- the data --------------------------------------------------------------------------------
 
 
 def test_digits_split_is_scaled_float64_and_stratified():
@@ -260,7 +168,8 @@ def test_train_digits_model_is_deterministic_and_learns():
         np.testing.assert_array_equal(w1, w2)
         np.testing.assert_array_equal(b1, b2)
     # Ten classes: guessing scores 0.1; five epochs of training must do far better.
-    assert accuracy(forward(params, split.x_test), split.labels_test) > 0.85
+    _, test_accuracy = evaluate(params, split.x_test, split.labels_test)
+    assert test_accuracy > 0.85
 
 
 def test_train_digits_model_without_hidden_layer_is_logistic_regression():
@@ -278,11 +187,32 @@ def test_epochs_to_reach_finds_the_first_crossing():
         epochs_to_reach(history, 0.9, key="test_accuracy")
 
 
-def test_progress_bar_is_shown_and_does_not_change_the_result(capsys):
-    # Outside a notebook, IPython's display() prints the widget's repr; inside, a bar appears.
+def test_evaluate_scores_the_argmax_of_the_logits():
+    x, labels = blobs()
+    params = init_params([4, 5, 3], np.random.default_rng(0))
+    _, share = evaluate(params, x, labels)
+    assert share == np.mean(predict(params, x) == labels)
+
+
+def test_on_epoch_is_called_after_every_epoch_and_changes_nothing():
     x, labels = blobs()
     params = init_params([4, 3], np.random.default_rng(0))
+    seen = []
     quiet, _ = train(params, x, labels, epochs=3, learning_rate=0.5)
-    shown, _ = train(params, x, labels, epochs=3, learning_rate=0.5, progress="fitting")
+    called, history = train(
+        params, x, labels, epochs=3, learning_rate=0.5, on_epoch=lambda e, h: seen.append(e)
+    )
+    assert seen == [1, 2, 3]
+    np.testing.assert_array_equal(quiet[0][0], called[0][0])
+
+
+def test_the_viz_progress_bar_advances_once_per_epoch(capsys):
+    # Outside a notebook, IPython's display() prints the widget's repr; inside, a bar appears.
+    from viz.progress import epoch_progress
+
+    x, labels = blobs()
+    params = init_params([4, 3], np.random.default_rng(0))
+    on_epoch = epoch_progress(3, "fitting")
+    train(params, x, labels, epochs=3, learning_rate=0.5, on_epoch=on_epoch)
     assert "IntProgress(value=0, description='fitting', max=3" in capsys.readouterr().out
-    np.testing.assert_array_equal(quiet[0][0], shown[0][0])
+    assert on_epoch.bar.value == 3

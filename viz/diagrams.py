@@ -20,7 +20,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from lib._validation import as_float_array
 from lib.softmax import softmax
 
 __all__ = ["draw_softmax_network", "image_row", "plot_probabilities", "temperature_panels"]
@@ -248,7 +247,7 @@ def plot_probabilities(ax, probs, *, title=None, highlight=None, ylim=(0.0, 1.0)
     (3, 'probability')
     >>> plt.close(fig)
     """
-    values = as_float_array(probs, "probs")
+    values = np.asarray(probs, dtype=np.float64)  # a figure needs no float32 rules
     if values.ndim != 1:
         raise ValueError(f"probs must be one vector of shape (m,), got shape {values.shape}")
     if values.size == 0:
@@ -303,7 +302,7 @@ def temperature_panels(logits, temperatures, *, softmax_fn=None):
     3
     >>> plt.close(fig)
     """
-    z = as_float_array(logits, "logits")
+    z = np.asarray(logits, dtype=np.float64)
     if z.ndim != 1 or z.size == 0:
         raise ValueError(f"logits must be one non-empty vector of shape (m,), got {z.shape}")
     temps = [float(t) for t in temperatures]
@@ -357,7 +356,7 @@ def image_row(images, titles, *, image_shape=(8, 8), centred=False, colorbar_lab
     ['a', 'b', 'c', 'd']
     >>> plt.close(fig)
     """
-    values = as_float_array(images, "images")
+    values = np.asarray(images, dtype=np.float64)  # a figure needs no float32 rules
     height, width = (int(size) for size in image_shape)
     if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] != height * width:
         raise ValueError(
