@@ -13,6 +13,8 @@ What is copied, per package:
 - @jupyter-widgets/html-manager: ``embed-amd.js`` (it bundles the base, controls and output
   widget modules) and the Font Awesome font files it refers to next to itself.
 - requirejs: ``require.js``, which ``embed-amd.js`` needs to define its AMD modules.
+- anywidget: ``dist/index.js``, the AMD front end of the course's explorers (viz/explorers);
+  RequireJS finds it through the path set in web/static/widgets-setup.js.
 
 Each package's ``package.json`` (name, version, licence) is copied beside its files, and a
 ``VERSIONS.json`` manifest records the version of every copied package; the tests read it.
@@ -58,13 +60,15 @@ ASSETS: dict[str, list[str]] = {
         "dist/*.ttf",
     ],
     "requirejs": ["package.json", "require.js"],
+    "anywidget": ["LICENSE", "package.json", "dist/index.js"],
 }
 
-# The three files the pages load directly (everything else is loaded by these, relative to them).
+# The files the pages load (directly, or by RequireJS for anywidget); the rest is loaded by these.
 ENTRY_POINTS = {
     "mathjax": "mathjax/es5/tex-mml-chtml.js",
     "requirejs": "requirejs/require.js",
     "@jupyter-widgets/html-manager": "@jupyter-widgets/html-manager/dist/embed-amd.js",
+    "anywidget": "anywidget/dist/index.js",
 }
 
 
