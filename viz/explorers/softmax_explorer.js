@@ -117,7 +117,7 @@ function render({ model, el }) {
   const shiftSlider = slider(root, `${id}-shift`, "c, added to every logit", {
     min: model.get("shift_min"),
     max: model.get("shift_max"),
-    step: model.get("logit_step"),
+    step: model.get("shift_step"),
     value: model.get("shift"),
   });
   // T on a log scale: the slider holds log10(T) on a 0.01 grid that contains 0 (T = 1).

@@ -62,6 +62,7 @@ class SoftmaxExplorer(anywidget.AnyWidget):
     logit_step = traitlets.Float(0.1).tag(sync=True)
     shift_min = traitlets.Float(-10.0).tag(sync=True)
     shift_max = traitlets.Float(10.0).tag(sync=True)
+    shift_step = traitlets.Float(0.1).tag(sync=True)
     temperature_min = traitlets.Float(0.05).tag(sync=True)
     temperature_max = traitlets.Float(20.0).tag(sync=True)
     show_shift = traitlets.Bool(True).tag(sync=True)
@@ -84,6 +85,7 @@ def softmax_explorer(
     logit_range=(-10.0, 10.0),
     logit_step=0.1,
     shift_range=(-10.0, 10.0),
+    shift_step=None,
     temperature_range=(0.05, 20.0),
     show_shift=True,
     show_temperature=True,
@@ -105,7 +107,9 @@ def softmax_explorer(
     logit_range, shift_range : (float, float)
         Slider ranges of the logits and of $c$.
     logit_step : float, default 0.1
-        Step of the logit and $c$ sliders (what one arrow key press moves).
+        Step of the logit sliders (what one arrow key press moves).
+    shift_step : float, optional
+        Step of the $c$ slider; default `logit_step`.
     temperature_range : (float, float)
         Range of $T$ (both > 0).
     show_shift, show_temperature, show_dtype : bool
@@ -143,6 +147,9 @@ def softmax_explorer(
     if not 0 < step <= high - low:
         raise ValueError(f"logit_step must be > 0 and at most the range, got {logit_step!r}")
     shift_low, shift_high = (_finite("shift_range", v) for v in shift_range)
+    c_step = step if shift_step is None else _finite("shift_step", shift_step)
+    if not 0 < c_step <= shift_high - shift_low:
+        raise ValueError(f"shift_step must be > 0 and at most the range, got {shift_step!r}")
     c = _finite("shift", shift)
     if not shift_low <= c <= shift_high:
         raise ValueError(f"shift = {c:g} is outside shift_range {shift_range}")
@@ -165,6 +172,7 @@ def softmax_explorer(
         logit_step=step,
         shift_min=shift_low,
         shift_max=shift_high,
+        shift_step=c_step,
         temperature_min=t_low,
         temperature_max=t_high,
         show_shift=bool(show_shift),
