@@ -32,6 +32,9 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 CELL_ID = "setup-course-packages"
 MARKER = "# Setup: this chapter needs the course's packages"
 ENVIRONMENT_VARIABLE = "SOFTMAX_LECTURE_SOURCE"
+# Not shown on the website (nothing runs there, and a reader copying code needs no install);
+# the notebook itself, downloaded or opened in Colab or on a hub, keeps and runs it.
+TAGS = ["remove-cell"]
 DISTRIBUTION = "softmax-lecture-lib"  # pyproject.toml [project] name; extra `viz` brings viz's deps
 
 TEMPLATE = """\
@@ -102,9 +105,10 @@ def write(path: Path, source: str, printed: str) -> bool:
         cell = nbformat.v4.new_code_cell()
         cell.id = CELL_ID
         nb.cells.insert(index, cell)
-    elif cell.source == source:
+    elif cell.source == source and cell.metadata.get("tags") == TAGS:
         return False
     cell.source = source
+    cell.metadata["tags"] = TAGS
     cell.execution_count = None
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
     nbformat.write(nb, path)

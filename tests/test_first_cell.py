@@ -31,9 +31,9 @@ FRESH_CHAPTER = "02_softmax_layer.ipynb"  # the softmax explorer, figures, lib a
 def test_first_code_cell_is_the_rendered_template(path):
     nb = nbformat.read(path, as_version=4)
     cell = nb.cells[first_cell.first_code_cell(nb)]
-    assert cell.source == first_cell.render(), (
-        f"{path.name}: run `python scripts/first_cell.py`, then `make notebooks NB={path}`"
-    )
+    fix = f"{path.name}: run `python scripts/first_cell.py`, then `make notebooks NB={path}`"
+    assert cell.source == first_cell.render(), fix
+    assert cell.metadata.get("tags") == first_cell.TAGS, fix
 
 
 def test_template_takes_the_repository_from_the_config(tmp_path):
