@@ -3,6 +3,7 @@
 What the browser computes is tested in tests/test_explorers_browser.py.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -108,3 +109,21 @@ def test_gradient_explorer_gradient_is_p_minus_y_and_sums_to_zero():
 def test_gradient_explorer_bad_settings_raise_a_readable_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gradient_explorer(**kwargs)
+
+
+def test_chapters_saved_the_current_front_ends():
+    # The website renders the ES module saved in a chapter's widget state: after a change of a
+    # .js file the chapters showing that explorer must be re-executed (`make notebooks`).
+    modules = {path.read_text(encoding="utf-8") for path in EXPLORERS.glob("*.js")}
+    saved = 0
+    for chapter in sorted((EXPLORERS.parent.parent / "chapters").glob("*.ipynb")):
+        widgets = json.loads(chapter.read_text(encoding="utf-8"))["metadata"].get("widgets", {})
+        state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        for model_id, model in state.items():
+            if model["model_module"] == "anywidget":
+                saved += 1
+                assert model["state"]["_esm"] in modules, (
+                    f"{chapter.name}: explorer {model_id} saved an old front end; "
+                    f"run `make notebooks NB=chapters/{chapter.name}`"
+                )
+    assert saved >= 4  # chapter 2's, chapter 4's two and chapter 5's

@@ -18,9 +18,12 @@ function softmax(z) {
 const STYLE = `
 .gx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
-.gx-explorer legend { font-weight: bold; padding: 0 0.3rem; }
-.gx-explorer .gx-row { display: flex; align-items: center; gap: 0.6rem; margin: 0.2rem 0; }
-.gx-explorer .gx-row label { min-width: 12rem; }
+.gx-explorer caption, .gx-explorer th, .gx-explorer td { color: inherit; }
+.gx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
+  padding: 0 0.3rem; margin: 0; }
+.gx-explorer .gx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
+  margin: 0.2rem 0; }
+.gx-explorer .gx-row label { flex: 0 0 12rem; width: 12rem; margin: 0; }
 .gx-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
 .gx-explorer output { font-family: monospace; min-width: 4rem; }
 .gx-explorer select, .gx-explorer button { color: inherit; background: transparent;

@@ -49,9 +49,12 @@ const DASHES = { cross_entropy: "", squared_error: "7 5" };
 const STYLE = `
 .sd-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
-.sd-explorer legend { font-weight: bold; padding: 0 0.3rem; }
-.sd-explorer .sd-row { display: flex; align-items: center; gap: 0.6rem; margin: 0.2rem 0; }
-.sd-explorer .sd-row label { min-width: 16rem; }
+.sd-explorer caption, .sd-explorer th, .sd-explorer td { color: inherit; }
+.sd-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
+  padding: 0 0.3rem; margin: 0; }
+.sd-explorer .sd-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
+  margin: 0.2rem 0; }
+.sd-explorer .sd-row label { flex: 0 0 16rem; width: 16rem; margin: 0; }
 .sd-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
 .sd-explorer output { font-family: monospace; min-width: 5rem; }
 .sd-explorer svg { display: block; max-width: 100%; height: auto; }

@@ -67,9 +67,12 @@ function show(value) {
 const STYLE = `
 .sx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; background: transparent; font-size: 0.95rem; }
-.sx-explorer legend { font-weight: bold; padding: 0 0.3rem; }
-.sx-explorer .sx-row { display: flex; align-items: center; gap: 0.6rem; margin: 0.2rem 0; }
-.sx-explorer .sx-row label { min-width: 14rem; }
+.sx-explorer caption, .sx-explorer th, .sx-explorer td { color: inherit; }
+.sx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
+  padding: 0 0.3rem; margin: 0; }
+.sx-explorer .sx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
+  margin: 0.2rem 0; }
+.sx-explorer .sx-row label { flex: 0 0 14rem; width: 14rem; margin: 0; }
 .sx-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
 .sx-explorer output { font-family: monospace; min-width: 5rem; }
 .sx-explorer select { color: inherit; background: transparent; border: 1px solid currentColor; }
