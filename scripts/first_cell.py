@@ -46,7 +46,8 @@ import os
 import subprocess
 import sys
 
-COURSE_PACKAGES = "{requirement}"
+REPOSITORY = "{url}"
+COURSE_PACKAGES = f"{distribution}[viz] @ git+{{REPOSITORY}}@{branch}"
 if importlib.util.find_spec("lib") and importlib.util.find_spec("viz"):
     print("lib and viz are installed: nothing to install.")
 else:
@@ -56,19 +57,22 @@ else:
     print(f"Installed lib and viz from {{source}}.")"""
 
 
-def requirement(config_path: Path = ROOT / "_config.yml") -> str:
-    """The pip requirement for `lib` and `viz` from _config.yml's ``repository`` setting."""
+def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
+    """``repository.url`` (no trailing slash) and ``repository.branch`` from _config.yml."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    repository = config["repository"]
-    url = str(repository["url"]).rstrip("/")
-    branch = str(repository.get("branch", "main"))
-    return f"{DISTRIBUTION}[viz] @ git+{url}@{branch}"
+    setting = config["repository"]
+    return str(setting["url"]).rstrip("/"), str(setting.get("branch", "main"))
 
 
 def render(config_path: Path = ROOT / "_config.yml") -> str:
     """The first code cell's source for the current _config.yml."""
+    url, branch = repository(config_path)
     return TEMPLATE.format(
-        marker=MARKER, requirement=requirement(config_path), variable=ENVIRONMENT_VARIABLE
+        marker=MARKER,
+        url=url,
+        distribution=DISTRIBUTION,
+        branch=branch,
+        variable=ENVIRONMENT_VARIABLE,
     )
 
 
