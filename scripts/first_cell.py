@@ -100,7 +100,8 @@ def write(path: Path, source: str, printed: str) -> bool:
     """Put the cell first among the code cells of `path`; True if the file changed.
 
     Only that cell changes: its source and, so that strict nbval passes before the next
-    ``make notebooks``, the line it prints here (`printed`), without an execution count.
+    ``make notebooks``, the line it prints here (`printed`) with execution count 1 (nbval
+    refuses outputs without a count; the next ``make notebooks`` renumbers every cell).
     """
     nb = nbformat.read(path, as_version=4)
     index = first_code_cell(nb)
@@ -109,11 +110,11 @@ def write(path: Path, source: str, printed: str) -> bool:
         cell = nbformat.v4.new_code_cell()
         cell.id = CELL_ID
         nb.cells.insert(index, cell)
-    elif cell.source == source and cell.metadata.get("tags") == TAGS:
+    elif cell.source == source and cell.metadata.get("tags") == TAGS and cell.execution_count:
         return False
     cell.source = source
     cell.metadata["tags"] = TAGS
-    cell.execution_count = None
+    cell.execution_count = 1
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
     nbformat.write(nb, path)
     return True
