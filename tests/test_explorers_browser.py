@@ -147,8 +147,9 @@ JS_CONTRAST = """(root) => {
     return [255, 255, 255];
   };
   const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
-  const text = Array.from(root.querySelectorAll('legend, label, th, td, p, output, caption'))
-    .filter(e => e.textContent.trim() && e.offsetParent !== null)
+  const text = Array.from(root.querySelectorAll(
+      'legend, label, th, td, p, output, caption, input, select, button'))
+    .filter(e => (e.textContent.trim() || e.tagName === 'INPUT') && e.offsetParent !== null)
     .map(e => ({what: e.textContent.trim().slice(0, 30),
                 ratio: ratio(parse(getComputedStyle(e).color), background(e))}));
   const bars = Array.from(root.querySelectorAll('.sx-bar, .gx-bar'))

@@ -18,8 +18,9 @@ function softmax(z) {
 const STYLE = `
 .gx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
-.gx-explorer caption, .gx-explorer th, .gx-explorer td,
-.gx-explorer input { color: inherit; }
+.gx-explorer caption, .gx-explorer th, .gx-explorer td { color: inherit; }
+/* the theme colours inputs for a dark page; here they sit on the widget's own card */
+.gx-explorer .gx-row input[type="range"] { color: inherit; background: transparent; }
 .gx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
   padding: 0 0.3rem; margin: 0; }
 .gx-explorer .gx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;

@@ -49,8 +49,9 @@ const DASHES = { cross_entropy: "", squared_error: "7 5" };
 const STYLE = `
 .sd-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
-.sd-explorer caption, .sd-explorer th, .sd-explorer td,
-.sd-explorer input { color: inherit; }
+.sd-explorer caption, .sd-explorer th, .sd-explorer td { color: inherit; }
+/* the theme colours inputs for a dark page; here they sit on the widget's own card */
+.sd-explorer .sd-row input[type="range"] { color: inherit; background: transparent; }
 .sd-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
   padding: 0 0.3rem; margin: 0; }
 .sd-explorer .sd-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;

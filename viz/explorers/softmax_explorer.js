@@ -67,8 +67,9 @@ function show(value) {
 const STYLE = `
 .sx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; background: transparent; font-size: 0.95rem; }
-.sx-explorer caption, .sx-explorer th, .sx-explorer td,
-.sx-explorer input { color: inherit; }
+.sx-explorer caption, .sx-explorer th, .sx-explorer td { color: inherit; }
+/* the theme colours inputs for a dark page; here they sit on the widget's own card */
+.sx-explorer .sx-row input[type="range"] { color: inherit; background: transparent; }
 .sx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
   padding: 0 0.3rem; margin: 0; }
 .sx-explorer .sx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
