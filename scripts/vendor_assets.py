@@ -35,6 +35,11 @@ ASSETS = [
     "@jupyter-widgets/html-manager/dist/*.ttf",
     "requirejs/package.json",
     "requirejs/require.js",
+    # anywidget's AMD front end for the course's explorers (viz/explorers); RequireJS finds it
+    # through the path set in web/static/widgets-setup.js
+    "anywidget/LICENSE",
+    "anywidget/package.json",
+    "anywidget/dist/index.js",
 ]
 
 

@@ -31,25 +31,6 @@ PAGES = site_pages() if (SITE / "index.html").is_file() else ["(site not built: 
 # handle, role="slider", has no name). Their anywidget replacement (another branch) is to fix
 # both; strict, so that a pass there fails this test until the mark is removed. Any other problem
 # on these pages fails as usual.
-IPYWIDGETS_EXPLORERS = {"chapters/02_softmax_layer.html", "chapters/05_numerical_issues.html"}
-EXPLORER_RULES = ("axe label (", "axe aria-input-field-name (")
-
-
-class IpywidgetsExplorerViolation(AssertionError):
-    """Only the ipywidgets explorers' known axe violations are left on the page."""
-
-
-PAGE_PARAMS = [
-    pytest.param(
-        path,
-        marks=pytest.mark.xfail(
-            raises=IpywidgetsExplorerViolation, strict=True, reason="ipywidgets explorers"
-        ),
-    )
-    if path in IPYWIDGETS_EXPLORERS
-    else path
-    for path in PAGES
-]
 PHONE_WIDTH = 390
 
 JS_AXE = """async (tags) => {
@@ -139,7 +120,7 @@ def check_slider_drives_another_control(page, problems: list[str]) -> None:
         problems.append("moving a slider changed no other control (no jslink works)")
 
 
-@pytest.mark.parametrize("path", PAGE_PARAMS)
+@pytest.mark.parametrize("path", PAGES)
 def test_page_is_accessible_and_complete(site_page, page_problems, color_mode, path):
     open_site_page(site_page, path)
     assert site_page.evaluate("document.documentElement.dataset.theme") == color_mode
@@ -163,9 +144,6 @@ def test_page_is_accessible_and_complete(site_page, page_problems, color_mode, p
         if width > PHONE_WIDTH:
             problems.append(f"scrolls sideways on a {PHONE_WIDTH} px screen ({width} px wide)")
     report = f"{path} ({color_mode}):\n  " + "\n  ".join(dict.fromkeys(problems))
-    if path in IPYWIDGETS_EXPLORERS and problems:
-        if all(problem.startswith(EXPLORER_RULES) for problem in problems):
-            raise IpywidgetsExplorerViolation(report)
     assert not problems, report
 
 

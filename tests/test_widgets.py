@@ -1,124 +1,46 @@
-"""Tests of viz.widgets: the softmax explorer and its dtype-aware softmax."""
+"""Tests of the explorers' Python side (viz.explorers): settings, checks, state, lib's answers.
 
-import ipywidgets as widgets
+What the browser computes is tested in tests/test_explorers_browser.py.
+"""
+
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from lib import softmax, softmax_naive
-from viz.widgets import DTYPES, diagnose, softmax_explorer, softmax_in_dtype
+from lib import softmax
+from viz.explorers.gradient_explorer import gradient_explorer
+from viz.explorers.slowdown_explorer import slowdown_explorer
+from viz.explorers.softmax_explorer import softmax_explorer
+
+EXPLORERS = Path(__file__).resolve().parent.parent / "viz" / "explorers"
 
 
-def test_explorer_starts_with_softmax_of_the_initial_logits():
+@pytest.mark.parametrize("build", [softmax_explorer, slowdown_explorer, gradient_explorer])
+def test_front_end_is_the_committed_es_module_beside_the_class(build):
+    widget = build()
+    module = Path(type(widget).__module__.replace(".", "/") + ".js").name
+    source = (EXPLORERS / module).read_text(encoding="utf-8")
+    assert widget._esm == source
+    assert "export default { render }" in source
+    state = widget.get_state()
+    assert state["_model_module"] == "anywidget" and state["_esm"] == source
+
+
+def test_softmax_explorer_probs_are_lib_softmax_of_shifted_scaled_logits():
+    explorer = softmax_explorer([2.0, 1.0, 0.0, -1.0], shift=3.0, temperature=0.5)
     z = np.array([2.0, 1.0, 0.0, -1.0])
-    explorer = softmax_explorer(z)
-    np.testing.assert_allclose(explorer.probs, softmax(z))
-    np.testing.assert_allclose([bar.value for bar in explorer.bars], softmax(z))
-    assert len(explorer.logit_sliders) == len(explorer.bars) == 4
+    np.testing.assert_array_equal(explorer.probs, softmax((z + 3.0) / 0.5))
+    explorer.temperature = 4.0  # what the browser writes back while a kernel runs
+    np.testing.assert_array_equal(explorer.probs, softmax((z + 3.0) / 4.0))
 
 
-def test_moving_a_logit_slider_updates_bars_readout_and_status():
-    explorer = softmax_explorer([0.0, 0.0, 0.0])
-    np.testing.assert_allclose([bar.value for bar in explorer.bars], 1 / 3)
-    explorer.logit_sliders[2].value = 3.0
-    expected = softmax(np.array([0.0, 0.0, 3.0]))
-    np.testing.assert_allclose(explorer.probs, expected)
-    np.testing.assert_allclose([bar.value for bar in explorer.bars], expected)
-    assert f"P_2 = {expected[2]:.4g}" in explorer.readout.value
-    assert "ok" in explorer.status.value
-
-
-def test_temperature_slider_divides_the_logits():
-    z = np.array([2.0, 1.0, 0.0])
-    explorer = softmax_explorer(z)
-    for t in [0.1, 0.5, 3.0, 15.0]:
-        explorer.temperature.value = t
-        np.testing.assert_allclose(explorer.probs, softmax(z / t))
-
-
-def test_sliders_and_temperature_are_jslinked_to_their_boxes():
-    # The static website has no kernel: only jslink keeps a box in step with its slider there.
-    explorer = softmax_explorer([1.0, 0.0])
-    links = explorer.links
-    assert all(isinstance(link, widgets.widget_link.Link) for link in links)
-    pairs = {(link.source[0].model_id, link.target[0].model_id) for link in links}
-    assert all(link.source[1] == link.target[1] == "value" for link in links)
-    for slider, box in zip(explorer.logit_sliders, explorer.logit_boxes, strict=True):
-        assert (slider.model_id, box.model_id) in pairs
-        assert box.value == slider.value
-    assert (explorer.temperature.model_id, explorer.temperature_box.model_id) in pairs
-
-
-def test_dtype_and_formula_controls_only_when_asked():
-    def descendants(widget):
-        yield widget
-        for child in getattr(widget, "children", ()):
-            yield from descendants(child)
-
-    plain = softmax_explorer([1.0, 0.0])
-    full = softmax_explorer([1.0, 0.0], show_dtype=True, show_formula=True)
-    assert plain.dtype not in list(descendants(plain.widget))
-    assert full.dtype in list(descendants(full.widget))
-    assert full.formula in list(descendants(full.widget))
-
-
-def test_naive_float16_breaks_and_shows_it():
-    explorer = softmax_explorer(
-        [5.0, 0.0], dtype="float16", formula="naive", show_dtype=True, logit_range=(-20, 20)
-    )
-    assert explorer.status.value.count("ok") == 1
-    explorer.logit_sliders[0].value = 12.0  # e^12 = 162755 > 65504, the largest float16
-    assert np.isnan(explorer.probs[0])
-    assert explorer.bars[0].bar_style == "danger"
-    assert explorer.status.value.startswith("<b>broken") and "overflows float16" in (
-        explorer.status.value
-    )
-    explorer.formula.value = "shifted"  # the shift of eq. (14) cures it
-    assert np.isfinite(explorer.probs).all()
-    assert "ok" in explorer.status.value
-
-
-@pytest.mark.parametrize("name", list(DTYPES))
-def test_softmax_in_dtype_keeps_the_dtype_and_agrees_with_float64(name):
-    rng = np.random.default_rng(6)
-    z = rng.normal(scale=3.0, size=5)
-    for formula in ["shifted", "naive"]:
-        probs = softmax_in_dtype(z, 0.7, dtype=name, formula=formula)
-        assert probs.dtype == DTYPES[name]
-        tolerance = 10 * float(np.finfo(DTYPES[name]).eps)
-        np.testing.assert_allclose(probs, softmax(z / 0.7), rtol=tolerance, atol=tolerance)
-
-
-@pytest.mark.parametrize(("name", "threshold"), [("float16", 11.09), ("float32", 88.72)])
-def test_naive_formula_overflows_just_above_log_of_largest_float(name, threshold):
-    below = softmax_in_dtype([threshold - 0.05, 0.0], dtype=name, formula="naive")
-    above = softmax_in_dtype([threshold + 0.05, 0.0], dtype=name, formula="naive")
-    assert np.isfinite(below).all()
-    assert np.isnan(above[0])
-    assert np.isfinite(softmax_in_dtype([threshold + 0.05, 0.0], dtype=name)).all()
-
-
-def test_float64_naive_is_lib_softmax_naive():
-    z = np.array([710.0, 0.0])
-    np.testing.assert_array_equal(softmax_in_dtype(z, formula="naive"), softmax_naive(z))
-
-
-@pytest.mark.parametrize(
-    ("logits", "temperature", "name", "cause"),
-    [
-        ([12.0, 0.0], 1.0, "float16", "overflows float16"),
-        ([-20.0, -30.0], 1.0, "float16", "underflows to 0"),
-        ([709.0, 709.0, 709.0], 1.0, "float64", "sum Q overflows float64"),
-        ([88.0, 88.0, 88.0], 1.0, "float32", "sum Q overflows float32"),
-        ([60000.0, 0.0], 0.5, "float16", "z/T overflows"),
-    ],
-)
-def test_diagnose_names_the_cause(logits, temperature, name, cause):
-    verdict = diagnose(logits, temperature, dtype=name, formula="naive")
-    assert verdict.startswith("broken") and cause in verdict
-
-
-def test_shifted_float16_underflow_is_harmless():
-    assert diagnose([-20.0, -30.0], dtype="float16").startswith("ok")
+def test_softmax_explorer_state_holds_what_the_browser_starts_from():
+    explorer = softmax_explorer([1.0, 0.0], dtype="float16", show_dtype=True, shift_range=(-5, 5))
+    state = explorer.get_state()
+    assert state["logits"] == [1.0, 0.0] and state["dtype"] == "float16"
+    assert state["show_dtype"] is True and (state["shift_min"], state["shift_max"]) == (-5, 5)
 
 
 @pytest.mark.parametrize(
@@ -126,22 +48,82 @@ def test_shifted_float16_underflow_is_harmless():
     [
         ({"logits": [1.0]}, "2 to 8"),
         ({"logits": [20.0, 0.0]}, "outside logit_range"),
-        ({"logits": [1.0, 0.0], "temperature": 0.0}, "temperature"),
-        ({"logits": [1.0, 0.0], "temperature": 50.0}, "temperature_range"),
-        ({"logits": [1.0, 0.0], "dtype": "int8"}, "dtype"),
-        ({"logits": [1.0, 0.0], "formula": "fast"}, "formula"),
-        ({"logits": [1.0, 0.0], "logit_range": (5, -5)}, "logit_range"),
-        ({"logits": [1.0, 0.0], "logit_step": 0.0}, "logit_step"),
+        ({"logits": [np.nan, 0.0]}, "finite"),
+        ({"temperature": 0.0}, "outside temperature_range"),
+        ({"temperature_range": (0.0, 2.0)}, "0 < low < high"),
+        ({"dtype": "int8"}, "dtype"),
+        ({"logit_range": (5, -5)}, "logit_range"),
+        ({"logit_step": 0.0}, "logit_step"),
+        ({"shift": 50.0}, "shift_range"),
     ],
 )
-def test_bad_options_raise_a_readable_error(kwargs, message):
+def test_softmax_explorer_bad_settings_raise_a_readable_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         softmax_explorer(**kwargs)
 
 
-def test_explorer_displays_as_its_widget():
-    explorer = softmax_explorer([1.0, 0.0])
-    bundle = explorer._repr_mimebundle_()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == (
-        explorer.widget.model_id
-    )
+def test_slowdown_cross_entropy_recovers_long_before_squared_error():
+    # The lecture's claim, at z = (10, 0, 0) with true class 1 and a large step (eta = 5).
+    explorer = slowdown_explorer(learning_rate=5.0, steps=2000)
+    curves = explorer.curves(steps=0)
+    first = explorer.first_step_most_probable()
+    assert curves["cross_entropy"][0] == curves["squared_error"][0] == softmax([10.0, 0, 0])[1]
+    assert first["cross_entropy"] is not None and first["cross_entropy"] < 20
+    assert first["squared_error"] is None or first["squared_error"] > 100 * first["cross_entropy"]
+
+
+def test_slowdown_steps_are_gradient_descent_on_the_logits():
+    explorer = slowdown_explorer(gap=2.0, learning_rate=0.5, steps=10)
+    z = np.array([2.0, 0.0, 0.0])
+    y = np.array([0.0, 1.0, 0.0])
+    for _ in range(3):
+        z = z - 0.5 * (softmax(z) - y)
+    assert explorer.curves(steps=3)["cross_entropy"][3] == pytest.approx(softmax(z)[1], rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"gap": -1.0}, "gap"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"steps": 0}, "steps"),
+        ({"steps": 10**6}, "steps"),
+    ],
+)
+def test_slowdown_bad_settings_raise_a_readable_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        slowdown_explorer(**kwargs)
+
+
+def test_gradient_explorer_gradient_is_p_minus_y_and_sums_to_zero():
+    explorer = gradient_explorer([1.0, -0.5, 2.0, 0.0], label=2)
+    grad = explorer.gradient
+    np.testing.assert_allclose(grad, softmax([1.0, -0.5, 2.0, 0.0]) - np.eye(4)[2])
+    assert abs(grad.sum()) < 1e-15
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"logits": [0.0]}, "2 to 8"), ({"label": 5}, "label"), ({"logits": [0, 99]}, "range")],
+)
+def test_gradient_explorer_bad_settings_raise_a_readable_error(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gradient_explorer(**kwargs)
+
+
+def test_chapters_saved_the_current_front_ends():
+    # The website renders the ES module saved in a chapter's widget state: after a change of a
+    # .js file the chapters showing that explorer must be re-executed (`make notebooks`).
+    modules = {path.read_text(encoding="utf-8") for path in EXPLORERS.glob("*.js")}
+    saved = 0
+    for chapter in sorted((EXPLORERS.parent.parent / "chapters").glob("*.ipynb")):
+        widgets = json.loads(chapter.read_text(encoding="utf-8"))["metadata"].get("widgets", {})
+        state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+        for model_id, model in state.items():
+            if model["model_module"] == "anywidget":
+                saved += 1
+                assert model["state"]["_esm"] in modules, (
+                    f"{chapter.name}: explorer {model_id} saved an old front end; "
+                    f"run `make notebooks NB=chapters/{chapter.name}`"
+                )
+    assert saved >= 4  # chapter 2's, chapter 4's two and chapter 5's

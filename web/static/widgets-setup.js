@@ -19,7 +19,8 @@
   var script = document.currentScript;
   var vendor = new URL("npm/", script.src).href;
 
-  window.require.config({ baseUrl: vendor });
+  // "anywidget" (the explorers' front end) is an AMD module at npm/anywidget/dist/index.js
+  window.require.config({ baseUrl: vendor, paths: { anywidget: "anywidget/dist/index" } });
   script.setAttribute("data-jupyter-widgets-cdn", vendor);
 
   function typeset(element) {

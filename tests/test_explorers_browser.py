@@ -1,0 +1,370 @@
+"""The explorers on the built website, in a real browser: they compute, and agree with `lib`.
+
+Serves _build/html (``make book``) on 127.0.0.1 and drives headless Chromium (Debian's
+``chromium`` through Playwright) over every page that saved an explorer (an anywidget). In the
+light and in the dark theme, on every such page:
+
+- every saved explorer renders, and nothing is requested from outside 127.0.0.1;
+- every control has a visible label that names it (its accessible name) and is keyboard
+  operable: each slider is moved with the arrow keys, the format menu with the arrow keys, the
+  button with Enter;
+- after each move the numbers the page shows changed where they should (and, for c added to
+  every logit, did not: shift invariance), and agree with `lib`: float64 probabilities with
+  ``lib.softmax`` to 1e-12 relative; float32 and float16 with ``lib.floating``'s same-format
+  formulas (to 4 float32 ulps, to 1 float16 ulp); the learning curves with
+  ``SlowdownExplorer.curves`` (lib); the gradient with ``lib.cross_entropy_grad``;
+- the explorers' text and bars have enough contrast (4.5 for text, 3 for bars).
+
+Without Chromium these tests are skipped with a message saying how to install it, except under
+CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+from lib import cross_entropy_grad, softmax
+from lib.floating import softmax_shift_divide, softmax_unshifted
+from tests.site_server import (
+    CHROMIUM_ARGS,
+    HOW_TO_INSTALL_CHROMIUM,
+    SITE,
+    find_chromium,
+    missing_site_message,
+    pages,
+    serve,
+    site_is_built,
+    under_ci,
+)
+from viz.explorers.slowdown_explorer import SlowdownExplorer
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 60_000  # a long chapter typesets its math before "load" on a busy 2-core machine
+ROOTS = "fieldset.sx-explorer, fieldset.sd-explorer, fieldset.gx-explorer"
+
+
+def explorer_pages() -> list[str]:
+    """Pages of the built site whose saved widget state holds an anywidget explorer."""
+    if not site_is_built():
+        return []
+    return [p for p in pages() if '"model_module": "anywidget"' in (SITE / p).read_text()]
+
+
+PAGES = explorer_pages() or ["(no page with explorers: site not built)"]
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not site_is_built():
+        pytest.fail(missing_site_message())
+    with serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = find_chromium()
+    if executable is None:
+        if under_ci():
+            pytest.fail(HOW_TO_INSTALL_CHROMIUM + " (CI=true: a missing browser is a failure)")
+        pytest.skip(HOW_TO_INSTALL_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about"} or parts.hostname == "127.0.0.1"
+
+
+# --- what the page shows, read by JavaScript ---------------------------------------------------
+
+JS_SAVED_EXPLORERS = """() => {
+  const state = document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
+  if (!state) return 0;
+  const models = JSON.parse(state.textContent).state;
+  return Array.from(document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]'))
+    .filter(s => (models[JSON.parse(s.textContent).model_id] || {}).model_module === 'anywidget')
+    .length;
+}"""
+
+# Every control's visible label (the accessible name of a labelled input) and its state.
+JS_CONTROLS = """(root) => Array.from(root.querySelectorAll('input, select, button'))
+  .filter(c => c.offsetParent !== null)
+  .map(c => ({
+    tag: c.tagName, type: c.type, id: c.id,
+    label: c.tagName === 'BUTTON' ? c.textContent.trim()
+         : Array.from(c.labels || [])
+             .map(l => l.offsetParent ? l.textContent.trim() : '').join(' '),
+    valuetext: c.getAttribute('aria-valuetext'), value: c.value,
+  }))"""
+
+JS_SOFTMAX_READOUT = """(root) => ({
+  logits: JSON.parse(root.dataset.logits), shift: Number(root.dataset.shift),
+  temperature: Number(root.dataset.temperature), dtype: root.dataset.dtype,
+  shifted: Array.from(root.querySelectorAll('tbody tr')).map(r => Number(r.cells[2].dataset.value)),
+  naive: Array.from(root.querySelectorAll('tbody tr')).map(r => Number(r.cells[4].dataset.value)),
+  text: root.querySelector('table').innerText + root.querySelector('[role=status]').innerText,
+})"""
+
+JS_SLOWDOWN_READOUT = """(root) => ({
+  gap: Number(root.dataset.gap), learning_rate: Number(root.dataset.learningRate),
+  steps: Number(root.dataset.steps),
+  cells: Array.from(root.querySelectorAll('td[data-cost]')).map(c => [
+    c.dataset.cost, Number(c.dataset.step), Number(c.dataset.value)]),
+  first: Array.from(root.querySelectorAll('[role=status] p')).map(p => p.dataset.first),
+  text: root.innerText,
+})"""
+
+JS_GRADIENT_READOUT = """(root) => ({
+  logits: JSON.parse(root.dataset.logits), label: Number(root.dataset.label),
+  gradient: Array.from(root.querySelectorAll('tbody tr'))
+    .map(r => Number(r.cells[3].dataset.value)),
+  text: root.innerText,
+})"""
+
+# Contrast (WCAG relative luminance) of text and of bars against the first opaque background.
+JS_CONTRAST = """(root) => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
+  const text = Array.from(root.querySelectorAll(
+      'legend, label, th, td, p, output, caption, input, select, button'))
+    .filter(e => (e.textContent.trim() || e.tagName === 'INPUT') && e.offsetParent !== null)
+    .map(e => ({what: e.textContent.trim().slice(0, 30),
+                ratio: ratio(parse(getComputedStyle(e).color), background(e))}));
+  const bars = Array.from(root.querySelectorAll('.sx-bar, .gx-bar'))
+    .map(e => ({what: 'bar', ratio: ratio(parse(getComputedStyle(e).backgroundColor),
+                                          background(e.parentElement))}));
+  return {text, bars};
+}"""
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+def press(page, locator, key, times=1):
+    locator.focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+    page.wait_for_timeout(50)
+
+
+def move_slider(page, slider):
+    """Three arrow presses to the right, or to the left when the slider is at its maximum."""
+    at_max = slider.evaluate("s => Number(s.value) >= Number(s.max)")
+    press(page, slider, "ArrowLeft" if at_max else "ArrowRight", 3)
+
+
+def check_controls(root, problems):
+    controls = root.evaluate(JS_CONTROLS)
+    if not controls:
+        problems.append("an explorer shows no control")
+    for control in controls:
+        if not control["label"]:
+            problems.append(f"{control['tag']} #{control['id']} has no visible label")
+        if control["type"] == "range" and not control["valuetext"]:
+            problems.append(f"slider {control['label']!r} has no aria-valuetext")
+    return controls
+
+
+def expected_softmax(readout):
+    """lib's answer in the explorer's format: lib.softmax in float64, lib.floating otherwise."""
+    kind = np.dtype(readout["dtype"]).type
+    z = np.array(readout["logits"], dtype=np.float64)
+    if kind is np.float64:
+        x = (z + readout["shift"]) / readout["temperature"]
+        with np.errstate(all="ignore"):
+            naive = softmax_unshifted(x)
+        return softmax(x), naive
+    with np.errstate(all="ignore"):  # every operation in the format, as the page does it
+        x = (z.astype(kind) + kind(readout["shift"])) / kind(readout["temperature"])
+        return softmax_shift_divide(x), softmax_unshifted(x)
+
+
+def agree(shown, expected, dtype):
+    shown = np.array(shown, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if not np.array_equal(np.isnan(shown), np.isnan(expected)):
+        return False
+    ok = ~np.isnan(shown)
+    # float64: the issue's 1e-12; float32: 4 ulps; float16: 1 ulp (exp rounds differently)
+    rtol = {"float64": 1e-12, "float32": 4 * 2.0**-23, "float16": 2.0**-10}[dtype]
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    return np.allclose(shown[ok], expected[ok], rtol=rtol, atol=tiny)
+
+
+def check_softmax_explorer(page, root, problems):
+    def readout():
+        return root.evaluate(JS_SOFTMAX_READOUT)
+
+    def compare(state, what):
+        shifted, naive = expected_softmax(state)
+        if not agree(state["shifted"], shifted, state["dtype"]):
+            problems.append(f"{what}: shifted P {state['shifted']} != lib {shifted.tolist()}")
+        if not agree(state["naive"], naive, state["dtype"]):
+            problems.append(f"{what}: unshifted P {state['naive']} != lib {naive.tolist()}")
+
+    start = readout()
+    compare(start, f"saved state ({start['dtype']})")
+    for slider in root.locator("input[type=range]:visible").all():
+        name = slider.evaluate("s => s.labels[0].textContent")
+        before = readout()
+        move_slider(page, slider)
+        after = readout()
+        compare(after, f"after moving {name!r} ({after['dtype']})")
+        inputs = ("logits", "shift", "temperature")
+        if all(after[k] == before[k] for k in inputs):
+            problems.append(f"the arrow keys did not move {name!r}")
+        elif name.startswith("c,"):  # shift invariance: P must not move (up to rounding)
+            same = agree(after["shifted"], before["shifted"], after["dtype"])
+            if not same and after["dtype"] == "float64":
+                problems.append(f"adding c changed P: {before['shifted']} -> {after['shifted']}")
+        elif after["text"] == before["text"]:
+            problems.append(f"moving {name!r} changed none of the numbers shown")
+    menu = root.locator("select")
+    if menu.is_visible():
+        for _ in range(2):
+            before = readout()
+            last = menu.evaluate("m => m.selectedIndex === m.options.length - 1")
+            press(page, menu, "ArrowUp" if last else "ArrowDown")
+            after = readout()
+            if after["dtype"] == before["dtype"]:
+                problems.append("the arrow key did not change the number format")
+            compare(after, f"after choosing {after['dtype']}")
+
+
+def check_slowdown_explorer(page, root, problems):
+    def compare(state, what):
+        explorer = SlowdownExplorer(
+            gap=state["gap"], learning_rate=state["learning_rate"], steps=state["steps"]
+        )
+        horizon = min(state["steps"], 100)  # the table's rows for steps 0, 1, 10, 100
+        curves = explorer.curves(steps=horizon)
+        for cost, step, value in state["cells"]:
+            if step <= horizon and not np.isclose(value, curves[cost][step], rtol=1e-9, atol=0):
+                problems.append(
+                    f"{what}: {cost} P_y at step {step} = {value}, lib {curves[cost][step]}"
+                )
+
+    state = root.evaluate(JS_SLOWDOWN_READOUT)
+    compare(state, "saved state")
+    for slider in root.locator("input[type=range]:visible").all():
+        name = slider.evaluate("s => s.labels[0].textContent")
+        before = root.evaluate(JS_SLOWDOWN_READOUT)
+        move_slider(page, slider)
+        after = root.evaluate(JS_SLOWDOWN_READOUT)
+        if after["text"] == before["text"] or after["cells"] == before["cells"]:
+            problems.append(f"moving {name!r} changed neither the curve's table nor the text")
+        compare(after, f"after moving {name!r}")
+
+
+def check_gradient_explorer(page, root, problems):
+    def compare(state, what):
+        expected = cross_entropy_grad(np.array([state["logits"]]), [state["label"]])[0]
+        if not np.allclose(state["gradient"], expected, rtol=1e-12, atol=1e-16):
+            problems.append(f"{what}: gradient {state['gradient']} != lib {expected.tolist()}")
+
+    compare(root.evaluate(JS_GRADIENT_READOUT), "saved state")
+    for slider in root.locator("input[type=range]:visible").all():
+        name = slider.evaluate("s => s.labels[0].textContent")
+        before = root.evaluate(JS_GRADIENT_READOUT)
+        move_slider(page, slider)
+        after = root.evaluate(JS_GRADIENT_READOUT)
+        if after["gradient"] == before["gradient"]:
+            problems.append(f"moving {name!r} did not change the gradient")
+        compare(after, f"after moving {name!r}")
+    before = root.evaluate(JS_GRADIENT_READOUT)
+    menu = root.locator("select")
+    last = menu.evaluate("m => m.selectedIndex === m.options.length - 1")
+    press(page, menu, "ArrowUp" if last else "ArrowDown")
+    after = root.evaluate(JS_GRADIENT_READOUT)
+    if after["label"] == before["label"]:
+        problems.append("the arrow key did not change the true class")
+    compare(after, "after choosing another class")
+    press(page, root.locator("button"), "Enter")
+    stepped = root.evaluate(JS_GRADIENT_READOUT)
+    compare(stepped, "after a gradient step")
+    label = stepped["label"]
+    if softmax(stepped["logits"])[label] <= softmax(after["logits"])[label]:
+        problems.append("the gradient step did not raise the true class's probability")
+
+
+CHECKS = {
+    "sx-explorer": check_softmax_explorer,
+    "sd-explorer": check_slowdown_explorer,
+    "gx-explorer": check_gradient_explorer,
+}
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_explorers_compute_in_the_page_and_agree_with_lib(browser, site_url, page_path):
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context.on("request", lambda r: is_local(r.url) or problems.append(f"third-party: {r.url}"))
+    context.route(lambda url: not is_local(url), lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("pageerror", lambda e: problems.append(f"uncaught error: {e}"))
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    try:
+        page.goto(site_url + page_path, wait_until="load")
+        saved = page.evaluate(JS_SAVED_EXPLORERS)
+        assert saved > 0, f"{page_path} saved no explorer view"
+        page.wait_for_function(
+            "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[ROOTS, saved]
+        )
+        roots = page.locator(ROOTS)
+        assert roots.count() == saved
+        for theme in ("light", "dark"):  # the moves go on from where the light run left them
+            page.evaluate(
+                "(t) => { document.documentElement.dataset.mode = t;"
+                " document.documentElement.dataset.theme = t; }",
+                theme,
+            )
+            found: list[str] = []
+            for index in range(saved):
+                root = roots.nth(index)
+                root.scroll_into_view_if_needed()
+                kind = root.evaluate("r => r.className")
+                check_controls(root, found)
+                CHECKS[kind](page, root, found)
+                contrast = root.evaluate(JS_CONTRAST)
+                for item in contrast["text"]:
+                    if item["ratio"] < 4.5:
+                        found.append(f"text {item['what']!r} has contrast {item['ratio']:.1f}")
+                for item in contrast["bars"]:
+                    if item["ratio"] < 3.0:
+                        found.append(f"a bar has contrast {item['ratio']:.1f} < 3")
+            problems.extend(f"{theme}: {problem}" for problem in found)
+    finally:
+        context.close()
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
+
+
+def test_explorer_pages_are_found():
+    # Protects against a walk that silently finds no explorer (e.g. state saved without them).
+    if not site_is_built():
+        pytest.fail(missing_site_message())
+    found = explorer_pages()
+    assert "chapters/02_softmax_layer.html" in found, found
+    assert all("AnyModel" in (SITE / p).read_text() for p in found)

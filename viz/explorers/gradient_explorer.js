@@ -1,0 +1,179 @@
+// Front end of viz.explorers.gradient_explorer.GradientExplorer (an anywidget ES module).
+//
+// The gradient theorem in this page: for logits z and true class y, the cost C = -log P_y has
+// the gradient dC/dz_j = P_j - [j = y]. Move a logit or choose another class and watch the
+// gradient: P_y - 1 in (-1, 0) on the true logit, P_j > 0 on the others, a sum of 0. The button
+// takes one gradient-descent step z <- z - eta (P - y).
+
+let counter = 0;
+
+function softmax(z) {
+  const top = Math.max(...z);
+  const terms = z.map((v) => Math.exp(v - top));
+  let total = 0;
+  for (const t of terms) total += t;
+  return terms.map((t) => t / total);
+}
+
+const STYLE = `
+.gx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
+  margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
+.gx-explorer caption, .gx-explorer th, .gx-explorer td { color: inherit; }
+/* the theme colours inputs for a dark page; here they sit on the widget's own card */
+.gx-explorer .gx-row input[type="range"] { color: inherit; background: transparent; }
+.gx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
+  padding: 0 0.3rem; margin: 0; }
+.gx-explorer .gx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
+  margin: 0.2rem 0; }
+.gx-explorer .gx-row label { flex: 0 0 12rem; width: 12rem; margin: 0; }
+.gx-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
+.gx-explorer output { font-family: monospace; min-width: 4rem; }
+.gx-explorer select, .gx-explorer button { color: inherit; background: transparent;
+  border: 1px solid currentColor; border-radius: 0.2rem; padding: 0.1rem 0.5rem; }
+.gx-explorer select option { color: #000; background: #fff; }
+.gx-explorer table { border-collapse: collapse; margin: 0.4rem 0; }
+.gx-explorer th, .gx-explorer td { padding: 0.1rem 0.6rem; text-align: right; }
+.gx-explorer td { font-family: monospace; }
+.gx-explorer .gx-track { width: 14rem; height: 0.9rem; border: 1px solid currentColor;
+  position: relative; }
+.gx-explorer .gx-zero { position: absolute; left: 50%; top: -2px; bottom: -2px;
+  border-left: 1px dashed currentColor; }
+.gx-explorer .gx-bar { position: absolute; top: 0; bottom: 0; background: currentColor; }
+.gx-explorer p { margin: 0.2rem 0; }
+`;
+
+function render({ model, el }) {
+  const id = `gx${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  const root = document.createElement("fieldset");
+  root.className = "gx-explorer";
+  const style = document.createElement("style");
+  style.textContent = STYLE;
+  const legend = document.createElement("legend");
+  legend.textContent = model.get("title");
+  root.append(legend);
+  const [low, high] = [model.get("logit_min"), model.get("logit_max")];
+  const sliders = model.get("logits").map((value, j) => {
+    const row = document.createElement("div");
+    row.className = "gx-row";
+    const label = document.createElement("label");
+    label.htmlFor = `${id}-z${j}`;
+    label.textContent = `Logit z${j} of class ${j}`;
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", id: `${id}-z${j}`, min: low, max: high, step: 0.1, value });
+    const output = document.createElement("output");
+    output.htmlFor = input.id;
+    output.setAttribute("aria-hidden", "true"); // the slider says its value (aria-valuetext)
+    row.append(label, input, output);
+    root.append(row);
+    return { input, output };
+  });
+  const classRow = document.createElement("div");
+  classRow.className = "gx-row";
+  const classLabel = document.createElement("label");
+  classLabel.htmlFor = `${id}-y`;
+  classLabel.textContent = "True class y";
+  const select = document.createElement("select");
+  select.id = `${id}-y`;
+  sliders.forEach((_, j) => select.append(new Option(String(j), String(j))));
+  select.value = String(model.get("label"));
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = `Take one gradient step (η = ${model.get("learning_rate")})`;
+  classRow.append(classLabel, select, button);
+  root.append(classRow);
+
+  const table = document.createElement("table");
+  table.createCaption().textContent = "The gradient of C = -log P_y, computed in this page";
+  const head = table.createTHead().insertRow();
+  for (const text of ["class j", "P_j", "y_j", "dC/dz_j = P_j - y_j", "bar of P_j - y_j (0 in the middle)"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = text;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  const rows = sliders.map((_, j) => {
+    const row = body.insertRow();
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = String(j);
+    row.append(th);
+    const [p, y, grad, barCell] = [0, 1, 2, 3].map(() => row.insertCell());
+    const track = document.createElement("div");
+    track.className = "gx-track";
+    track.setAttribute("aria-hidden", "true"); // the number beside it says the same
+    const zero = document.createElement("div");
+    zero.className = "gx-zero";
+    const bar = document.createElement("div");
+    bar.className = "gx-bar";
+    track.append(zero, bar);
+    barCell.append(track);
+    return { p, y, grad, bar };
+  });
+  root.append(table);
+  const status = document.createElement("p");
+  status.setAttribute("role", "status");
+  root.append(status);
+  // "jupyter-widgets" is the class ipywidgets gives a rendered widget view (themes style it).
+  el.classList.add("jupyter-widgets");
+  el.append(style, root);
+
+  function update() {
+    const z = sliders.map((s) => Number(s.input.value));
+    const label = Number(select.value);
+    const p = softmax(z);
+    const gradient = p.map((pj, j) => pj - (j === label ? 1 : 0));
+    sliders.forEach((s, j) => {
+      s.output.textContent = z[j].toFixed(2);
+      s.input.setAttribute("aria-valuetext", `z${j} = ${z[j].toFixed(2)}`);
+    });
+    rows.forEach((row, j) => {
+      row.p.textContent = p[j].toFixed(6);
+      row.y.textContent = j === label ? "1" : "0";
+      row.grad.textContent = gradient[j].toFixed(6);
+      row.grad.dataset.value = String(gradient[j]);
+      const half = 50 * Math.abs(gradient[j]);
+      Object.assign(row.bar.style, { width: `${half}%`, left: `${gradient[j] < 0 ? 50 - half : 50}%` });
+    });
+    const sum = gradient.reduce((a, b) => a + b, 0);
+    status.textContent =
+      `Cost C = -log P_${label} = ${(-Math.log(p[label])).toFixed(6)}. ` +
+      `The true logit's gradient P_${label} - 1 = ${gradient[label].toFixed(6)} lies in (-1, 0): ` +
+      `a descent step raises z${label}. The gradient sums to ${sum.toExponential(1)} (0 up to rounding).`;
+    Object.assign(root.dataset, { logits: JSON.stringify(z), label: String(label) });
+    return { z, label, gradient };
+  }
+
+  function save() {
+    const { z, label } = update();
+    model.set("logits", z);
+    model.set("label", label);
+    model.save_changes();
+  }
+  for (const s of sliders) {
+    s.input.addEventListener("input", update);
+    s.input.addEventListener("change", save);
+  }
+  select.addEventListener("change", save);
+  button.addEventListener("click", () => {
+    const { z, gradient } = update();
+    const eta = model.get("learning_rate");
+    // the slider keeps the new logit to its 0.1 grid and its range
+    sliders.forEach((s, j) => (s.input.value = String(z[j] - eta * gradient[j])));
+    save();
+  });
+  const fromModel = () => {
+    model.get("logits").forEach((v, j) => sliders[j] && (sliders[j].input.value = v));
+    select.value = String(model.get("label"));
+    update();
+  };
+  model.on("change:logits", fromModel);
+  model.on("change:label", fromModel);
+  update();
+  return () => {
+    model.off("change:logits", fromModel);
+    model.off("change:label", fromModel);
+  };
+}
+
+export default { render };
