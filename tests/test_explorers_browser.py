@@ -21,24 +21,12 @@ CI (CI=true), where they fail.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import numpy as np
 import pytest
 
 from lib import cross_entropy_grad, softmax
 from lib.floating import softmax_shift_divide, softmax_unshifted
-from tests.site_server import (
-    CHROMIUM_ARGS,
-    HOW_TO_INSTALL_CHROMIUM,
-    SITE,
-    find_chromium,
-    missing_site_message,
-    pages,
-    serve,
-    site_is_built,
-    under_ci,
-)
+from tests.site_fixtures import SITE, open_site_page, site_pages
 from viz.explorers.slowdown_explorer import SlowdownExplorer
 
 pytestmark = pytest.mark.browser
@@ -49,40 +37,12 @@ ROOTS = "fieldset.sx-explorer, fieldset.sd-explorer, fieldset.gx-explorer"
 
 def explorer_pages() -> list[str]:
     """Pages of the built site whose saved widget state holds an anywidget explorer."""
-    if not site_is_built():
+    if not (SITE / "index.html").is_file():
         return []
-    return [p for p in pages() if '"model_module": "anywidget"' in (SITE / p).read_text()]
+    return [p for p in site_pages() if '"model_module": "anywidget"' in (SITE / p).read_text()]
 
 
 PAGES = explorer_pages() or ["(no page with explorers: site not built)"]
-
-
-@pytest.fixture(scope="module")
-def site_url():
-    if not site_is_built():
-        pytest.fail(missing_site_message())
-    with serve() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = find_chromium()
-    if executable is None:
-        if under_ci():
-            pytest.fail(HOW_TO_INSTALL_CHROMIUM + " (CI=true: a missing browser is a failure)")
-        pytest.skip(HOW_TO_INSTALL_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"data", "blob", "about"} or parts.hostname == "127.0.0.1"
 
 
 # --- what the page shows, read by JavaScript ---------------------------------------------------
@@ -317,54 +277,38 @@ CHECKS = {
 
 
 @pytest.mark.parametrize("page_path", PAGES)
-def test_explorers_compute_in_the_page_and_agree_with_lib(browser, site_url, page_path):
-    problems: list[str] = []
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    context.on("request", lambda r: is_local(r.url) or problems.append(f"third-party: {r.url}"))
-    context.route(lambda url: not is_local(url), lambda route: route.abort())
-    page = context.new_page()
+def test_explorers_compute_in_the_page_and_agree_with_lib(site_page, page_problems, page_path):
+    # site_page runs once in the light and once in the dark colour scheme (tests/site_fixtures.py)
+    page = site_page
     page.set_default_timeout(TIMEOUT_MS)
-    page.on("pageerror", lambda e: problems.append(f"uncaught error: {e}"))
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    try:
-        page.goto(site_url + page_path, wait_until="load")
-        saved = page.evaluate(JS_SAVED_EXPLORERS)
-        assert saved > 0, f"{page_path} saved no explorer view"
-        page.wait_for_function(
-            "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[ROOTS, saved]
-        )
-        roots = page.locator(ROOTS)
-        assert roots.count() == saved
-        for theme in ("light", "dark"):  # the moves go on from where the light run left them
-            page.evaluate(
-                "(t) => { document.documentElement.dataset.mode = t;"
-                " document.documentElement.dataset.theme = t; }",
-                theme,
-            )
-            found: list[str] = []
-            for index in range(saved):
-                root = roots.nth(index)
-                root.scroll_into_view_if_needed()
-                kind = root.evaluate("r => r.className")
-                check_controls(root, found)
-                CHECKS[kind](page, root, found)
-                contrast = root.evaluate(JS_CONTRAST)
-                for item in contrast["text"]:
-                    if item["ratio"] < 4.5:
-                        found.append(f"text {item['what']!r} has contrast {item['ratio']:.1f}")
-                for item in contrast["bars"]:
-                    if item["ratio"] < 3.0:
-                        found.append(f"a bar has contrast {item['ratio']:.1f} < 3")
-            problems.extend(f"{theme}: {problem}" for problem in found)
-    finally:
-        context.close()
+    open_site_page(page, page_path)
+    saved = page.evaluate(JS_SAVED_EXPLORERS)
+    assert saved > 0, f"{page_path} saved no explorer view"
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[ROOTS, saved]
+    )
+    roots = page.locator(ROOTS)
+    assert roots.count() == saved
+    found: list[str] = []
+    for index in range(saved):
+        root = roots.nth(index)
+        root.scroll_into_view_if_needed()
+        kind = root.evaluate("r => r.className")
+        check_controls(root, found)
+        CHECKS[kind](page, root, found)
+        contrast = root.evaluate(JS_CONTRAST)
+        for item in contrast["text"]:
+            if item["ratio"] < 4.5:
+                found.append(f"text {item['what']!r} has contrast {item['ratio']:.1f}")
+        for item in contrast["bars"]:
+            if item["ratio"] < 3.0:
+                found.append(f"a bar has contrast {item['ratio']:.1f} < 3")
+    problems = page_problems + found
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
 
 
-def test_explorer_pages_are_found():
+def test_explorer_pages_are_found(site_dir):
     # Protects against a walk that silently finds no explorer (e.g. state saved without them).
-    if not site_is_built():
-        pytest.fail(missing_site_message())
     found = explorer_pages()
     assert "chapters/02_softmax_layer.html" in found, found
-    assert all("AnyModel" in (SITE / p).read_text() for p in found)
+    assert all("AnyModel" in (site_dir / p).read_text() for p in found)
