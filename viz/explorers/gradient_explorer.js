@@ -16,6 +16,9 @@ function softmax(z) {
 }
 
 const STYLE = `
+/* a fieldset is as wide as its content unless told otherwise: let it shrink with the page and
+ * keep what still does not fit inside itself, so a 390 px screen never scrolls sideways */
+.gx-explorer { min-width: 0; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
 .gx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
 .gx-explorer caption, .gx-explorer th, .gx-explorer td { color: inherit; }
@@ -25,8 +28,8 @@ const STYLE = `
   padding: 0 0.3rem; margin: 0; }
 .gx-explorer .gx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
   margin: 0.2rem 0; }
-.gx-explorer .gx-row label { flex: 0 0 12rem; width: 12rem; margin: 0; }
-.gx-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
+.gx-explorer .gx-row label { flex: 0 1 12rem; max-width: 100%; margin: 0; }
+.gx-explorer input[type=range] { width: 14rem; max-width: 100%; accent-color: currentColor; }
 .gx-explorer output { font-family: monospace; min-width: 4rem; }
 .gx-explorer select, .gx-explorer button { color: inherit; background: transparent;
   border: 1px solid currentColor; border-radius: 0.2rem; padding: 0.1rem 0.5rem; }

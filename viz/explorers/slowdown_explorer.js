@@ -47,6 +47,9 @@ const NAMES = { cross_entropy: "Cross-entropy", squared_error: "Squared error" }
 const DASHES = { cross_entropy: "", squared_error: "7 5" };
 
 const STYLE = `
+/* a fieldset is as wide as its content unless told otherwise: let it shrink with the page and
+ * keep what still does not fit inside itself, so a 390 px screen never scrolls sideways */
+.sd-explorer { min-width: 0; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
 .sd-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
 .sd-explorer caption, .sd-explorer th, .sd-explorer td { color: inherit; }
@@ -56,8 +59,8 @@ const STYLE = `
   padding: 0 0.3rem; margin: 0; }
 .sd-explorer .sd-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
   margin: 0.2rem 0; }
-.sd-explorer .sd-row label { flex: 0 0 16rem; width: 16rem; margin: 0; }
-.sd-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
+.sd-explorer .sd-row label { flex: 0 1 16rem; max-width: 100%; margin: 0; }
+.sd-explorer input[type=range] { width: 14rem; max-width: 100%; accent-color: currentColor; }
 .sd-explorer output { font-family: monospace; min-width: 5rem; }
 .sd-explorer svg { display: block; max-width: 100%; height: auto; }
 .sd-explorer svg text { fill: currentColor; font-size: 12px; }

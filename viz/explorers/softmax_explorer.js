@@ -65,6 +65,9 @@ function show(value) {
 }
 
 const STYLE = `
+/* a fieldset is as wide as its content unless told otherwise: let it shrink with the page and
+ * keep what still does not fit inside itself, so a 390 px screen never scrolls sideways */
+.sx-explorer { min-width: 0; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
 .sx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
   margin: 0.5rem 0; color: inherit; background: transparent; font-size: 0.95rem; }
 .sx-explorer caption, .sx-explorer th, .sx-explorer td { color: inherit; }
@@ -74,8 +77,8 @@ const STYLE = `
   padding: 0 0.3rem; margin: 0; }
 .sx-explorer .sx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
   margin: 0.2rem 0; }
-.sx-explorer .sx-row label { flex: 0 0 14rem; width: 14rem; margin: 0; }
-.sx-explorer input[type=range] { width: 14rem; accent-color: currentColor; }
+.sx-explorer .sx-row label { flex: 0 1 14rem; max-width: 100%; margin: 0; }
+.sx-explorer input[type=range] { width: 14rem; max-width: 100%; accent-color: currentColor; }
 .sx-explorer output { font-family: monospace; min-width: 5rem; }
 .sx-explorer select { color: inherit; background: transparent; border: 1px solid currentColor; }
 .sx-explorer select option { color: #000; background: #fff; }
