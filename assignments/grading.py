@@ -363,7 +363,7 @@ def _records(cell):
 def _without_records(output):
     """The output as the feedback shows it: no execute_result, no record lines (read already)."""
     if output.output_type == "execute_result":
-        return None
+        return
     if output.output_type == "stream":
         lines = output.get("text", "").splitlines(keepends=True)
         output.text = "".join(x for x in lines if not x.startswith(hidden_tasks.RECORD_MARKER))
@@ -534,12 +534,20 @@ def _check_gradient_check(c):
             c.fail(f"cross_entropy_grad and the numerical gradient differ by {worst:.2e}")
 
 
-def _check_loss_and_grad(c):
-    value = c.get("tiny")
+def _triple(c, key, names, what):
+    """Unpack the recorded 3-tuple `key` into ``c.values`` under `names`; False if it is not one."""
+    value = c.get(key)
     items = value.get("items", []) if value.get("type") == "tuple" else []
     if len(items) != 3:
-        return c.fail(f"expected (cost, dW, db), got {value.get('type')}")
-    c.values.update(cost=items[0], dW=items[1], db=items[2])
+        c.fail(f"{what}, got {value.get('type')}")
+        return False
+    c.values.update(zip(names, items, strict=True))
+    return True
+
+
+def _check_loss_and_grad(c):
+    if not _triple(c, "tiny", ("cost", "dW", "db"), "expected (cost, dW, db)"):
+        return
     c.close("cost", [c.number("cost")], c.expected["cost"], 1e-12, 0.0)
     c.expect("dW", (2, 3), 1e-10, 1e-14)
     c.expect("db", (3,), 1e-10, 1e-14)
@@ -551,7 +559,7 @@ def _digits_test_accuracy(c, w_name, b_name):
     w = c.array(w_name, (64, 10))
     b = c.array(b_name, (10,))
     if w is None or b is None:
-        return None
+        return
     x_test, labels_test = _digits_test_split()
     predicted = (x_test @ np.array(w).reshape(64, 10) + np.array(b)).argmax(axis=1)
     return float(np.mean(predicted == labels_test))
@@ -579,16 +587,13 @@ def _history(c, name, epochs):
     numbers = [item.get("value") for item in costs.get("items", [])]
     if len(numbers) != epochs:
         c.fail(f"{name} must hold one cost per epoch ({epochs}), has {len(numbers)}")
-        return None
+        return
     return numbers
 
 
 def _check_train(c):
-    value = c.get("tiny_train")
-    items = value.get("items", []) if value.get("type") == "tuple" else []
-    if len(items) != 3:
-        return c.fail(f"train must return (W, b, history), got {value.get('type')}")
-    c.values.update(W2=items[0], b2=items[1], history2=items[2])
+    if not _triple(c, "tiny_train", ("W2", "b2", "history2"), "train must return (W, b, history)"):
+        return
     costs = _history(c, "history2", hidden_tasks.TINY_EPOCHS)
     c.close("costs of train(lr=0.5, epochs=2)", costs, c.expected["costs"], 1e-10, 0.0)
     c.expect("W2", (2, 3), 1e-10, 1e-14)

@@ -18,6 +18,7 @@ __all__ = ["SlowdownExplorer", "slowdown_explorer"]
 
 LABEL = 1  #: the true class (index 1, the lecture's class 2)
 NUM_CLASSES = 3
+COSTS = ("cross_entropy", "squared_error")  #: the two costs, in the order the explorer shows them
 
 
 class SlowdownExplorer(anywidget.AnyWidget):
@@ -58,21 +59,10 @@ class SlowdownExplorer(anywidget.AnyWidget):
             the softmax Jacobian ``lib.softmax_jacobian`` (symmetric, so J = J^T).
         """
         steps = self.steps if steps is None else int(steps)
-        target = one_hot([LABEL], NUM_CLASSES)[0]
-        gradients = {
-            "cross_entropy": lambda z: cross_entropy_grad(z[None, :], [LABEL])[0],
-            "squared_error": lambda z: softmax_jacobian(z) @ mse_grad(softmax(z), target),
+        return {
+            cost: np.array([probs[LABEL] for _, probs in self._descent(cost, steps)])
+            for cost in COSTS
         }
-        result = {}
-        for cost, gradient in gradients.items():
-            z = np.array([self.gap, 0.0, 0.0])
-            curve = np.empty(steps + 1)
-            for k in range(steps + 1):
-                curve[k] = softmax(z)[LABEL]
-                if k < steps:
-                    z = z - self.learning_rate * gradient(z)
-            result[cost] = curve
-        return result
 
     def first_step_most_probable(self, steps=None):
         """For each cost, the first step at which the true class is the most probable (or None).
@@ -87,21 +77,26 @@ class SlowdownExplorer(anywidget.AnyWidget):
         dict of str to int or None
         """
         steps = self.steps if steps is None else int(steps)
-        result = {}
-        for cost in ("cross_entropy", "squared_error"):
-            z = np.array([self.gap, 0.0, 0.0])
-            target = one_hot([LABEL], NUM_CLASSES)[0]
-            result[cost] = None
-            for k in range(steps + 1):
-                probs = softmax(z)
-                if probs[LABEL] >= probs.max():
-                    result[cost] = k
-                    break
-                if cost == "cross_entropy":
-                    z = z - self.learning_rate * (probs - target)
-                else:
-                    z = z - self.learning_rate * softmax_jacobian(z) @ mse_grad(probs, target)
-        return result
+        return {
+            cost: next(
+                (k for k, probs in self._descent(cost, steps) if probs[LABEL] >= probs.max()), None
+            )
+            for cost in COSTS
+        }
+
+    def _descent(self, cost, steps):
+        """Yield ``(k, P)`` for steps k = 0..steps of gradient descent on `cost` (one shared loop
+        for `curves` and `first_step_most_probable`)."""
+        target = one_hot([LABEL], NUM_CLASSES)[0]
+        gradient = {
+            "cross_entropy": lambda z: cross_entropy_grad(z[None, :], [LABEL])[0],
+            "squared_error": lambda z: softmax_jacobian(z) @ mse_grad(softmax(z), target),
+        }[cost]
+        z = np.array([self.gap, 0.0, 0.0])
+        for k in range(steps + 1):
+            yield k, softmax(z)
+            if k < steps:
+                z = z - self.learning_rate * gradient(z)
 
 
 def slowdown_explorer(gap=10.0, *, learning_rate=1.0, steps=10_000, title=None):
