@@ -10,7 +10,7 @@ and dtype it times, in the same process:
 
 The machines this runs on are shared and noisy, so the measurements are CPU times
 (``time.process_time``: numpy's elementwise work is single-threaded) and they are paired: each
-round runs every candidate once, in a rotated order, and a ratio is the median over rounds of
+round runs every candidate once, in a new random order, and a ratio is the median over rounds of
 the per-round ratio. The table prints the median time of lib, the speed-up over scipy
 (scipy time / lib time, > 1 means lib is faster) and lib's time in units of one np.exp.
 
@@ -83,9 +83,11 @@ def measure(shape, dtype, budget, rng):
     first = {name: timed(funcs[name]) for name in names}  # warm-up, and an estimate
     rounds = int(np.clip(budget / sum(first.values()), 5, 60))
     times = {name: [] for name in names}
-    for r in range(rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]  # rotate: no fixed position
-        for name in order:
+    for _ in range(rounds):
+        # A new random order every round: a function's time depends on what ran just before it
+        # (the memory that call freed, and whether the allocator gave it back to the system).
+        # Rotating one order would keep every function behind the same neighbour.
+        for name in rng.permutation(names):
             times[name].append(timed(funcs[name]))
     return {name: np.array(values) for name, values in times.items()}, rounds
 

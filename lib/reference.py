@@ -31,14 +31,15 @@ DPS = 60  # significant decimal digits of every reference value
 
 
 def _rows(z):
-    """`z` as float64 rows (n, m) (exact: float16/32 values are float64 values), and its shape."""
+    """`z` as rows (n, m), and its shape: float64 (exact: float16/32 values are float64 values),
+    or mpmath numbers as given (logits computed exactly: the assignments' expected values)."""
     array = np.asarray(z)
-    if array.dtype.kind not in "fiu":
+    if array.dtype.kind not in "fiuO":
         raise ValueError(f"z must be real numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0 or array.shape[-1] == 0:
         raise ValueError(f"z must have a non-empty last axis (the classes), got {array.shape}")
-    values = array.astype(np.float64)
-    if not np.all(np.isfinite(values)):
+    values = array if array.dtype == object else array.astype(np.float64)
+    if not all(mpmath.isfinite(v) for v in values.flat):
         raise ValueError("z must be finite for the mpmath references")
     return values.reshape(-1, values.shape[-1]), array.shape
 
@@ -47,7 +48,7 @@ def _row_log_softmax(row, dps):
     """Exact ``log P`` of one row: (mpf per distinct value, index of each entry's value)."""
     values, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
     with mpmath.workdps(dps):
-        exact = [mpmath.mpf(float(v)) for v in values]
+        exact = [mpmath.mpf(v) for v in values]  # a float64 is exact in mpmath
         top = exact[-1]  # np.unique sorts: the last is the maximum
         counts[-1] -= 1  # one copy of the maximum is the exact 1 left out of s
         s = mpmath.fsum(int(c) * mpmath.exp(v - top) for v, c in zip(exact, counts, strict=True))

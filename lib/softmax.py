@@ -24,7 +24,7 @@ import numpy as np
 from ._validation import as_float_array, infinite_maxima, normalize_axis
 from .error_free import accurate_sum, two_sum
 
-SHORT_ROW = 32  # classes; up to here einsum's sum (not pairwise) is as accurate as np.sum
+SHORT_ROW = 128  # classes; np.sum is not pairwise up to 128 terms: einsum is as accurate there
 
 __all__ = ["softmax_naive", "softmax", "logsumexp_parts", "logsumexp", "log_softmax"]
 __all__ += ["softmax_jacobian"]
@@ -248,12 +248,12 @@ def _log_normalizer(x, axis, accurate):
     tolerance *= 1 + s_rows  # ... of u (1 + s), to compare with B
     maybe = s_rows * (math.log(max(m - 1, 1)) - np.log(s_rows)) > tolerance  # entropy >= B
     rows, tolerance = suspect[maybe], tolerance[maybe]
-    if rows.size:
+    if rows.size:  # B itself, for the rows the entropy bound did not clear
         pick = slice(None) if rows.size == total.size else rows  # all rows: no copies
-        terms_rows = terms.reshape(-1, m)[pick]
-        spread = -np.einsum("ij,ij->i", terms_rows, shifted.reshape(-1, m)[pick])  # B
-        fix = ~(spread <= tolerance)  # nan (0 times a -inf logit): correct it too
-        rows, terms_rows = rows[fix], terms_rows[fix].astype(np.float64)
+        spread = -np.einsum("ij,ij->i", terms.reshape(-1, m)[pick], shifted.reshape(-1, m)[pick])
+        rows = rows[~(spread <= tolerance)]  # nan (0 times a -inf logit): correct it too
+    if rows.size:
+        terms_rows = terms.reshape(-1, m)[rows].astype(np.float64)
         _, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])  # d + e = z - a
         error = np.where(terms_rows > 0, error, 0.0)  # a -inf logit: no term, no correction
         corrected = np.add(*accurate_sum(terms_rows)) + np.einsum("ij,ij->i", terms_rows, error)

@@ -2,9 +2,10 @@
 
 The grader (``assignments/grading.py``) compares what a submission returned with
 ``assignments/expected_values.json``, which this script writes: every value is computed with
-mpmath at 50 significant digits from the exact inputs in ``assignments/hidden_tasks.py``
-(float32 inputs are exact in float32) and stored as the nearest float64. Nothing here takes
-``log(sum(exp(...)))`` in floating point.
+the course's references (`lib.reference`: mpmath, 60 significant digits, ``log1p`` of the sum
+without its exact 1) from the exact inputs in ``assignments/hidden_tasks.py`` (float32 inputs
+are exact in float32) and stored as the nearest float64. It also stores which digits chapter
+6's stratified split holds out for testing, so that the grader needs no scikit-learn.
 
     python scripts/assignment_reference_values.py           # rewrite expected_values.json
     python scripts/assignment_reference_values.py --check   # exit 1 if the file differs
@@ -15,24 +16,26 @@ import sys
 from pathlib import Path
 
 import mpmath
+import numpy as np
 
-ASSIGNMENTS = Path(__file__).resolve().parent.parent / "assignments"
-sys.path.insert(0, str(ASSIGNMENTS))
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = ROOT / "assignments"
+sys.path[:0] = [str(ROOT), str(ASSIGNMENTS)]
 import hidden_tasks as inputs  # noqa: E402
 
+from lib.reference import DPS, mp_log_softmax, mp_softmax  # noqa: E402  (the course's references)
+
 OUTPUT = ASSIGNMENTS / "expected_values.json"
-mpmath.mp.dps = 50
+mpmath.mp.dps = DPS  # the sums and products below, at the references' precision
 
 
-# --- the reference (mpmath); small on purpose, to be replaced by one shared module -------------
 def log_softmax(row):
-    z = [mpmath.mpf(v) for v in row]
-    log_q = max(z) + mpmath.log(mpmath.fsum(mpmath.exp(v - max(z)) for v in z))
-    return [v - log_q for v in z]
+    """Exact log-probabilities of one row of logits (floats, or mpmath numbers computed exactly)."""
+    return list(mp_log_softmax(np.array([row], dtype=object))[0])
 
 
 def softmax(row):
-    return [mpmath.exp(v) for v in log_softmax(row)]
+    return list(mp_softmax(np.array([row], dtype=object))[0])
 
 
 def cost_and_grads(x, w, b, labels, loss):
@@ -117,7 +120,21 @@ def expected_values():
         w = [[w[k][j] - mpmath.mpf(t.TINY_LR) * dw[k][j] for j in range(3)] for k in range(2)]
         b = [b[j] - mpmath.mpf(t.TINY_LR) * db[j] for j in range(3)]
     values["train-hidden-tests"] = {"costs": costs, "W2": flat(w), "b2": flat([b])}
+    values["digits-test-split"] = {"rows": digits_test_rows()}
     return values
+
+
+def digits_test_rows():
+    """Which of scikit-learn's 1797 digits chapter 6's stratified split holds out for testing."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    target = load_digits().target
+    rows = np.arange(len(target))
+    test = train_test_split(
+        rows, test_size=inputs.DIGITS_TEST_SIZE, random_state=inputs.DIGITS_SEED, stratify=target
+    )[1]
+    return [int(i) for i in test]
 
 
 def main(argv):

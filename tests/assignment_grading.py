@@ -6,12 +6,17 @@ nbgrader itself always runs in a subprocess (``scripts/assignments.py``), never 
 process, where its DeprecationWarnings would be errors.
 """
 
+import contextlib
 import copy
 import json
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -25,11 +30,18 @@ COURSE_FILES = ("nbgrader_config.py", "grading.py", "hidden_tasks.py", "expected
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
-def run_script(course, *args):
-    """Run ``scripts/assignments.py --course COURSE ARGS``; return its stdout (raise on failure)."""
+def run_script(course, *args, user=None):
+    """Run ``scripts/assignments.py --course COURSE ARGS``; return its stdout (raise on failure).
+
+    With `user` (a uid), run it as an ordinary user: in a user namespace that maps this
+    process's own uid to `user` (util-linux ``unshare``), so that it still owns this process's
+    files but is not root."""
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    prefix = []
+    if user is not None:
+        prefix = ["unshare", "--user", f"--map-user={user}", f"--map-group={user}"]
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--course", str(course), *args],
+        [*prefix, sys.executable, str(SCRIPT), "--course", str(course), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -106,8 +118,9 @@ def build_submission(release_nb, source_nb, edits):
     return nb
 
 
-def write_submissions(course, assignment, inbox):
-    """Write every submission of one assignment as inbox/<student>/<assignment>.ipynb.
+def write_submissions(course, assignment, inbox, only=None):
+    """Write every submission of one assignment (or those named in `only`) as
+    inbox/<student>/<assignment>.ipynb.
 
     Returns the student ids: two honest ones ('aa-honest', 'solution'), 'blank' and one per
     .cells fixture.
@@ -120,6 +133,8 @@ def write_submissions(course, assignment, inbox):
     submissions = {"aa-honest": honest, "solution": honest, "blank": []}
     for path in sorted((FIXTURES / assignment).glob("*.cells")):
         submissions[path.stem] = parse_cells_file(path)
+    if only is not None:
+        submissions = {student: submissions[student] for student in only}
     for student, edits in submissions.items():
         folder = inbox / student
         folder.mkdir(parents=True, exist_ok=True)
@@ -130,3 +145,49 @@ def write_submissions(course, assignment, inbox):
 def scores(course, assignment):
     """{student: {"score": total, "cells": {grade_id: {"auto", "manual", "max", ...}}}}."""
     return json.loads(run_script(course, "scores", assignment))
+
+
+@contextlib.contextmanager
+def formgrader(course, home):
+    """A Jupyter server with nbgrader's Formgrader, started in the course directory as an
+    instructor starts it; yields ``post(path) -> JSON``, the request its "autograde" button sends.
+    Its settings and runtime files go to `home`, not to the user's own."""
+    with socket.socket() as probe:  # a free port on the loopback interface
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"))
+    env.update(JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_PLATFORM_DIRS="1")
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    command = [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}"]
+    command += ["--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}"]
+    command += ['--ServerApp.jpserver_extensions={"nbgrader.server_extensions.formgrader": True}']
+    command += ["--allow-root"] if os.geteuid() == 0 else []
+    log = open(home / "server.log", "w")  # noqa: SIM115  (closed below, after the server)
+    server = subprocess.Popen(command, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def post(path):
+        request = urllib.request.Request(
+            base + path, data=b"", method="POST", headers={"Authorization": f"token {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.loads(response.read())
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise AssertionError(f"the Jupyter server stopped: {log.name}")
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the Jupyter server did not answer: {log.name}") from None
+                time.sleep(0.2)
+        yield post
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

@@ -18,12 +18,14 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from assignment_grading import (
     COURSE,
     COURSE_FILES,
     ROOT,
     copy_course,
+    formgrader,
     run_script,
     scores,
     write_submissions,
@@ -51,6 +53,7 @@ TASKS = {
     ),
 }
 SOLUTION = {"softmax_and_cost": (3, 3, 2, 2, 1, 2), "train_classifier": (2, 3, 2, 1)}
+INSTRUCTOR = 1000  # an ordinary user id, for the test of grading without root
 HONEST = ("aa-honest", "solution")  # graded before and after the attacks
 UNSHIFTED = (0, 3, 2, 0, 0, 2)  # softmax wrong; everything calling it on extreme logits too
 NOTHING = {a: (0,) * len(TASKS[a]) for a in TASKS}
@@ -314,6 +317,75 @@ def test_expected_values_are_the_mpmath_values():
     assert result.returncode == 0, result.stderr
     expected = json.loads((COURSE / "expected_values.json").read_text())
     assert expected["log-softmax-hidden-tests"]["confident"][0] == -4.248354255291589e-18
+
+
+def test_grader_reads_the_test_digits_of_chapter_6():
+    # the grader reads scikit-learn's bundled digits file and the held-out rows from
+    # expected_values.json instead of importing scikit-learn (a second of every grading run):
+    # exactly load_digits and the stratified split of chapter 6
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    sys.path.insert(0, str(COURSE))
+    import grading
+    import hidden_tasks
+
+    digits = load_digits()
+    split = train_test_split(
+        digits.data / 16.0,
+        digits.target,
+        test_size=hidden_tasks.DIGITS_TEST_SIZE,
+        random_state=hidden_tasks.DIGITS_SEED,
+        stratify=digits.target,
+    )
+    x_test, labels_test = grading._digits_test_split()
+    assert x_test.shape == (450, 64)
+    assert np.array_equal(x_test, split[1]) and np.array_equal(labels_test, split[3])
+
+
+def test_formgrader_autograde_button_grades_in_the_same_sandbox(tmp_path):
+    # The Formgrader's "autograde" button (JupyterHub, or `jupyter lab` in the course folder)
+    # sends this POST to nbgrader's API in the Jupyter server; the server reads the same
+    # nbgrader_config.py, so its kernels are sandboxed and its verdicts are the grader's.
+    root = copy_course(tmp_path / "course")
+    run_script(root, "release")
+    students = ("aa-honest", "attack-result-outputs", "attack-filesystem")
+    write_submissions(root, "softmax_and_cost", tmp_path / "inbox", only=students)
+    run_script(root, "collect", "softmax_and_cost", str(tmp_path / "inbox"))
+    (tmp_path / "home").mkdir()
+    with formgrader(root, tmp_path / "home") as post:
+        for student in students:
+            result = post(f"/formgrader/api/submission/softmax_and_cost/{student}/autograde")
+            assert result["success"], result.get("error")
+            assert "SandboxedExecute" in result["log"] and "JudgeHiddenTests" in result["log"]
+    graded = scores(root, "softmax_and_cost")
+    assert {s: graded[s]["score"] for s in students} == {
+        "aa-honest": 13,
+        "attack-result-outputs": 0,
+        "attack-filesystem": 0,
+    }
+    autograded = root / "autograded" / "attack-filesystem" / "softmax_and_cost"
+    assert "course files found: 0" in (autograded / "softmax_and_cost.ipynb").read_text()
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="as an ordinary user, every test of this module already takes this path",
+)
+def test_an_instructor_who_is_not_root_grades_in_the_same_sandbox(tmp_path):
+    # A lecturer on their own laptop is not root: the grader then gives bwrap a user namespace
+    # and the kernel keeps the instructor's uid (the mounts alone keep the course out of its
+    # reach). Here the whole flow runs as uid 1000, in a user namespace (CI runs as root).
+    root = copy_course(tmp_path / "course")
+    students = ("aa-honest", "attack-filesystem")
+    run_script(root, "release", user=INSTRUCTOR)
+    write_submissions(root, "softmax_and_cost", tmp_path / "inbox", only=students)
+    run_script(root, "collect", "softmax_and_cost", str(tmp_path / "inbox"), user=INSTRUCTOR)
+    run_script(root, "autograde", "softmax_and_cost", user=INSTRUCTOR)
+    graded = scores(root, "softmax_and_cost")
+    assert {s: graded[s]["score"] for s in students} == {"aa-honest": 13, "attack-filesystem": 0}
+    autograded = root / "autograded" / "attack-filesystem" / "softmax_and_cost"
+    assert "course files found: 0" in (autograded / "softmax_and_cost.ipynb").read_text()
 
 
 def test_missing_sandbox_stops_grading_with_one_line(tmp_path):
