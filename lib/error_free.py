@@ -92,7 +92,8 @@ def accurate_sum(terms):
     rough = np.sum(terms, axis=-1, keepdims=True)  # at least the largest term
     _, exponent = np.frexp(rough * (2 * terms.shape[-1] + 4))
     sigma = np.ldexp(2.0, exponent)  # > 2 (m + 2) rough: a power of 2 (1 for a row of zeros)
-    high = np.add(terms, sigma)
-    high -= sigma  # in place: one work array for the high parts...
-    low = np.subtract(terms, high)  # ...and one for the exact remainders
-    return np.sum(high, axis=-1), np.sum(low, axis=-1)
+    parts = np.add(terms, sigma)
+    parts -= sigma  # the high parts, in place...
+    high = np.sum(parts, axis=-1)
+    np.subtract(terms, parts, out=parts)  # ...then, in the same array, the exact remainders
+    return high, np.sum(parts, axis=-1)
