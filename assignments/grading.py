@@ -246,13 +246,19 @@ class SandboxedExecute(Execute):
     sandbox_options = Dict(
         help="Per assignment: traits of SandboxedKernelManager, e.g. hidden_packages."
     ).tag(config=True)
+    max_output_chars = Integer(
+        2_000_000,
+        help="Characters of output one cell may keep; what comes after is dropped on arrival "
+        "(a flood of output would otherwise fill the grader's memory before LimitOutput runs).",
+    ).tag(config=True)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        kwargs.setdefault("store_widget_state", False)  # nor any widget state it sends
         super().__init__(**kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._kernel_died_in, self._kernel_cpu_s = None, 0.0
+        self._kernel_died_in, self._kernel_cpu_s, self._output_chars = None, 0.0, {}
         self._assignment = resources.get("nbgrader", {}).get("assignment", "")
         self._notebook_dir = str(Path(resources.get("metadata", {}).get("path") or ".").resolve())
         result = super().preprocess(nb, resources, km)
@@ -297,6 +303,23 @@ class SandboxedExecute(Execute):
                 self.log.warning("cell %d ignores the interrupt: killing the kernel", cell_index)
                 os.kill(pid, signal.SIGKILL)  # bwrap: --die-with-parent takes the sandbox along
                 return
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep a cell's outputs up to max_output_chars; drop the rest, with one note."""
+        used = self._output_chars.get(cell_index, 0)
+        size = len(json.dumps(msg.get("content", {})))
+        self._output_chars[cell_index] = used + size
+        if used + size <= self.max_output_chars:
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= self.max_output_chars:  # the first message over the limit
+            self.log.warning(
+                "cell %d printed over %d characters: the rest is dropped",
+                cell_index,
+                self.max_output_chars,
+            )
+            note = f"[grader] output cut: more than {self.max_output_chars} characters\n"
+            outs.append(new_output("stream", name="stderr", text=note))
+        return None
 
     def preprocess_cell(self, cell, resources, index):
         if self._kernel_died_in is not None:

@@ -83,6 +83,7 @@ EXPECTED = {
         "attack-sabotage": NOTHING["softmax_and_cost"],
         "attack-config-hijack": NOTHING["softmax_and_cost"],
         "attack-resource-hog": SOLUTION["softmax_and_cost"],
+        "attack-output-flood": SOLUTION["softmax_and_cost"],
         "gap-typed-demo": UNSHIFTED,
     },
     "train_classifier": {
@@ -165,6 +166,7 @@ def test_attack_earns_nothing_beyond_its_honest_work(course, student):
     honest = {
         "attack-hooks": UNSHIFTED,
         "attack-resource-hog": SOLUTION[assignment],
+        "attack-output-flood": SOLUTION[assignment],
         "attack-tracer-evasion": SOLUTION[assignment],
         "gap-typed-demo": UNSHIFTED,
         "gap-untrained-mse": (2, 3, 2, 0),  # all but the model it did not train
@@ -187,6 +189,15 @@ def test_submission_saw_no_course_file_and_changed_none(course):
     for student in HONEST:
         submitted = root / "submitted" / student / "softmax_and_cost" / "softmax_and_cost.ipynb"
         assert "np.log1p(others.sum(axis=-1, keepdims=True))" in submitted.read_text()
+
+
+def test_an_output_flood_is_cut_as_it_arrives(course):
+    # 100 MB printed by one cell: the grader kept 2,000,000 characters and a note, no more
+    nb = autograded(course, "softmax_and_cost", "attack-output-flood")
+    flood = next(c for c in nb.cells if "student-output-flood" in c.source)
+    kept = json.dumps(flood.outputs)
+    assert len(kept) < 2_100_000
+    assert "[grader] output cut: more than 2000000 characters" in kept
 
 
 def test_processes_of_a_submission_end_with_its_kernel(course):
@@ -368,9 +379,21 @@ def test_formgrader_autograde_button_grades_in_the_same_sandbox(tmp_path):
     assert "course files found: 0" in (autograded / "softmax_and_cost.ipynb").read_text()
 
 
+def _can_map_user(uid):
+    probe = ["unshare", "--user", f"--map-user={uid}", f"--map-group={uid}", "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+    except OSError:
+        return False
+
+
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0,
     reason="as an ordinary user, every test of this module already takes this path",
+)
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0 and not _can_map_user(INSTRUCTOR),
+    reason="needs util-linux's `unshare --map-user` (2.38 or newer) and user namespaces",
 )
 def test_an_instructor_who_is_not_root_grades_in_the_same_sandbox(tmp_path):
     # A lecturer on their own laptop is not root: the grader then gives bwrap a user namespace
