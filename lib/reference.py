@@ -34,7 +34,10 @@ def _rows(z):
     """`z` as rows (n, m), and its shape: float64 (exact: float16/32 values are float64 values),
     or mpmath numbers as given (logits computed exactly: the assignments' expected values)."""
     array = np.asarray(z)
-    if array.dtype.kind not in "fiuO":
+    exact = (mpmath.mpf, int, float, np.integer, np.floating)  # what an object array may hold
+    if array.dtype.kind not in "fiuO" or (
+        array.dtype == object and not all(isinstance(v, exact) for v in array.flat)
+    ):
         raise ValueError(f"z must be real numbers, got an array of dtype {array.dtype}")
     if array.ndim == 0 or array.shape[-1] == 0:
         raise ValueError(f"z must have a non-empty last axis (the classes), got {array.shape}")

@@ -192,6 +192,21 @@ def test_mp_softmax_agrees_with_lib_softmax_in_float64():
     assert np.median(errors) < 2
 
 
+def test_mp_references_take_exact_mpmath_logits():
+    # the assignments' expected values need logits computed exactly from exact data: a third
+    # does not round to a float, and its reference differs from the rounded float's
+    with mpmath.workdps(80):
+        third = mpmath.mpf(1) / 3
+    exact = mp_log_softmax(np.array([[third, 0.0]], dtype=object))[0]
+    with mpmath.workdps(80):
+        want = third - mpmath.log(mpmath.exp(third) + 1)
+        assert abs(exact[0] - want) < mpmath.mpf(10) ** -55
+        rounded = mp_log_softmax([float(third), 0.0])[0]
+        assert abs(rounded - want) > mpmath.mpf(10) ** -20  # the float's own value differs
+    with pytest.raises(ValueError, match="real numbers"):
+        mp_softmax(np.array([third, None], dtype=object))
+
+
 def test_mp_references_reject_non_finite_or_empty_input():
     with pytest.raises(ValueError, match="finite"):
         mp_softmax([0.0, np.nan])
