@@ -293,7 +293,7 @@ def test_explorers_compute_in_the_page_and_agree_with_lib(site_page, page_proble
     for index in range(saved):
         root = roots.nth(index)
         root.scroll_into_view_if_needed()
-        kind = root.evaluate("r => r.className")
+        kind = root.evaluate("r => [...r.classList].find((c) => c.endsWith('-explorer'))")
         check_controls(root, found)
         CHECKS[kind](page, root, found)
         contrast = root.evaluate(JS_CONTRAST)

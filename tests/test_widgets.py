@@ -112,9 +112,10 @@ def test_gradient_explorer_bad_settings_raise_a_readable_error(kwargs, message):
 
 
 def test_chapters_saved_the_current_front_ends():
-    # The website renders the ES module saved in a chapter's widget state: after a change of a
-    # .js file the chapters showing that explorer must be re-executed (`make notebooks`).
+    # The website renders the ES module and stylesheet saved in a chapter's widget state: after
+    # a change of a .js file or of explorer.css, re-execute the chapters (`make notebooks`).
     modules = {path.read_text(encoding="utf-8") for path in EXPLORERS.glob("*.js")}
+    stylesheet = (EXPLORERS / "explorer.css").read_text(encoding="utf-8")
     saved = 0
     for chapter in sorted((EXPLORERS.parent.parent / "chapters").glob("*.ipynb")):
         widgets = json.loads(chapter.read_text(encoding="utf-8"))["metadata"].get("widgets", {})
@@ -124,6 +125,10 @@ def test_chapters_saved_the_current_front_ends():
                 saved += 1
                 assert model["state"]["_esm"] in modules, (
                     f"{chapter.name}: explorer {model_id} saved an old front end; "
+                    f"run `make notebooks NB=chapters/{chapter.name}`"
+                )
+                assert model["state"]["_css"] == stylesheet, (
+                    f"{chapter.name}: explorer {model_id} saved an old stylesheet; "
                     f"run `make notebooks NB=chapters/{chapter.name}`"
                 )
     assert saved >= 4  # chapter 2's, chapter 4's two and chapter 5's

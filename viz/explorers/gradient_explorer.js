@@ -15,40 +15,21 @@ function softmax(z) {
   return terms.map((t) => t / total);
 }
 
+// explorer.css (the Python class's _css) styles what all explorers share; this, the rest
 const STYLE = `
-/* a fieldset is as wide as its content unless told otherwise: let it shrink with the page and
- * keep what still does not fit inside itself, so a 390 px screen never scrolls sideways */
-.gx-explorer { min-width: 0; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
-.gx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
-  margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
-.gx-explorer caption, .gx-explorer th, .gx-explorer td { color: inherit; }
-/* the theme colours inputs for a dark page; here they sit on the widget's own card */
-.gx-explorer .gx-row input[type="range"] { color: inherit; background: transparent; }
-.gx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
-  padding: 0 0.3rem; margin: 0; }
-.gx-explorer .gx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
-  margin: 0.2rem 0; }
-.gx-explorer .gx-row label { flex: 0 1 12rem; max-width: 100%; margin: 0; }
-.gx-explorer input[type=range] { width: 14rem; max-width: 100%; accent-color: currentColor; }
-.gx-explorer output { font-family: monospace; min-width: 4rem; }
-.gx-explorer select, .gx-explorer button { color: inherit; background: transparent;
-  border: 1px solid currentColor; border-radius: 0.2rem; padding: 0.1rem 0.5rem; }
-.gx-explorer select option { color: #000; background: #fff; }
-.gx-explorer table { border-collapse: collapse; margin: 0.4rem 0; }
-.gx-explorer th, .gx-explorer td { padding: 0.1rem 0.6rem; text-align: right; }
-.gx-explorer td { font-family: monospace; }
-.gx-explorer .gx-track { width: 14rem; height: 0.9rem; border: 1px solid currentColor;
+.explorer.gx-explorer .explorer-row label { flex-basis: 12rem; }
+.explorer.gx-explorer output { min-width: 4rem; }
+.explorer.gx-explorer .gx-track { width: 14rem; height: 0.9rem; border: 1px solid currentColor;
   position: relative; }
-.gx-explorer .gx-zero { position: absolute; left: 50%; top: -2px; bottom: -2px;
+.explorer.gx-explorer .gx-zero { position: absolute; left: 50%; top: -2px; bottom: -2px;
   border-left: 1px dashed currentColor; }
-.gx-explorer .gx-bar { position: absolute; top: 0; bottom: 0; background: currentColor; }
-.gx-explorer p { margin: 0.2rem 0; }
+.explorer.gx-explorer .gx-bar { position: absolute; top: 0; bottom: 0; background: currentColor; }
 `;
 
 function render({ model, el }) {
   const id = `gx${++counter}-${Math.random().toString(36).slice(2, 8)}`;
   const root = document.createElement("fieldset");
-  root.className = "gx-explorer";
+  root.className = "explorer gx-explorer";
   const style = document.createElement("style");
   style.textContent = STYLE;
   const legend = document.createElement("legend");
@@ -57,7 +38,7 @@ function render({ model, el }) {
   const [low, high] = [model.get("logit_min"), model.get("logit_max")];
   const sliders = model.get("logits").map((value, j) => {
     const row = document.createElement("div");
-    row.className = "gx-row";
+    row.className = "explorer-row";
     const label = document.createElement("label");
     label.htmlFor = `${id}-z${j}`;
     label.textContent = `Logit z${j} of class ${j}`;
@@ -71,7 +52,7 @@ function render({ model, el }) {
     return { input, output };
   });
   const classRow = document.createElement("div");
-  classRow.className = "gx-row";
+  classRow.className = "explorer-row";
   const classLabel = document.createElement("label");
   classLabel.htmlFor = `${id}-y`;
   classLabel.textContent = "True class y";

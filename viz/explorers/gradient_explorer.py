@@ -7,16 +7,17 @@ gradient, shows them as numbers and as bars around 0, and can take a gradient-de
 
 from pathlib import Path
 
-import anywidget
 import numpy as np
 import traitlets
 
 from lib import cross_entropy_grad
 
+from ._explorer import Explorer
+
 __all__ = ["GradientExplorer", "gradient_explorer"]
 
 
-class GradientExplorer(anywidget.AnyWidget):
+class GradientExplorer(Explorer):
     """Sliders for the logits, a menu for the true class, a button for one descent step.
 
     Attributes

@@ -46,33 +46,16 @@ export function descend(cost, gap, learningRate, steps, label = 1) {
 const NAMES = { cross_entropy: "Cross-entropy", squared_error: "Squared error" };
 const DASHES = { cross_entropy: "", squared_error: "7 5" };
 
+// explorer.css (the Python class's _css) styles what all explorers share; this, the rest
 const STYLE = `
-/* a fieldset is as wide as its content unless told otherwise: let it shrink with the page and
- * keep what still does not fit inside itself, so a 390 px screen never scrolls sideways */
-.sd-explorer { min-width: 0; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
-.sd-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
-  margin: 0.5rem 0; color: inherit; font-size: 0.95rem; }
-.sd-explorer caption, .sd-explorer th, .sd-explorer td { color: inherit; }
-/* the theme colours inputs for a dark page; here they sit on the widget's own card */
-.sd-explorer .sd-row input[type="range"] { color: inherit; background: transparent; }
-.sd-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
-  padding: 0 0.3rem; margin: 0; }
-.sd-explorer .sd-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
-  margin: 0.2rem 0; }
-.sd-explorer .sd-row label { flex: 0 1 16rem; max-width: 100%; margin: 0; }
-.sd-explorer input[type=range] { width: 14rem; max-width: 100%; accent-color: currentColor; }
-.sd-explorer output { font-family: monospace; min-width: 5rem; }
-.sd-explorer svg { display: block; max-width: 100%; height: auto; }
-.sd-explorer svg text { fill: currentColor; font-size: 12px; }
-.sd-explorer table { border-collapse: collapse; margin: 0.4rem 0; }
-.sd-explorer th, .sd-explorer td { padding: 0.1rem 0.6rem; text-align: right; }
-.sd-explorer td { font-family: monospace; }
-.sd-explorer p { margin: 0.2rem 0; }
+.explorer.sd-explorer .explorer-row label { flex-basis: 16rem; }
+.explorer.sd-explorer svg { display: block; max-width: 100%; height: auto; }
+.explorer.sd-explorer svg text { fill: currentColor; font-size: 12px; }
 `;
 
 function slider(parent, id, text, { min, max, step, value }) {
   const row = document.createElement("div");
-  row.className = "sd-row";
+  row.className = "explorer-row";
   const label = document.createElement("label");
   label.htmlFor = id;
   label.textContent = text;
@@ -101,7 +84,7 @@ function show(value) {
 function render({ model, el }) {
   const id = `sd${++counter}-${Math.random().toString(36).slice(2, 8)}`;
   const root = document.createElement("fieldset");
-  root.className = "sd-explorer";
+  root.className = "explorer sd-explorer";
   const style = document.createElement("style");
   style.textContent = STYLE;
   const legend = document.createElement("legend");

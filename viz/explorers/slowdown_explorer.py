@@ -8,11 +8,12 @@ probability over the steps; `SlowdownExplorer.curves` runs the same descent with
 
 from pathlib import Path
 
-import anywidget
 import numpy as np
 import traitlets
 
 from lib import cross_entropy_grad, mse_grad, one_hot, softmax, softmax_jacobian
+
+from ._explorer import Explorer
 
 __all__ = ["SlowdownExplorer", "slowdown_explorer"]
 
@@ -21,7 +22,7 @@ NUM_CLASSES = 3
 COSTS = ("cross_entropy", "squared_error")  #: the two costs, in the order the explorer shows them
 
 
-class SlowdownExplorer(anywidget.AnyWidget):
+class SlowdownExplorer(Explorer):
     """Sliders for the gap g, the learning rate and the number of steps; P_y as curve and text.
 
     Attributes

@@ -64,36 +64,18 @@ function show(value) {
   return value >= 1e-4 ? value.toFixed(6) : value.toExponential(3);
 }
 
+// explorer.css (the Python class's _css) styles what all explorers share; this, the rest
 const STYLE = `
-/* a fieldset is as wide as its content unless told otherwise: let it shrink with the page and
- * keep what still does not fit inside itself, so a 390 px screen never scrolls sideways */
-.sx-explorer { min-width: 0; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
-.sx-explorer { border: 1px solid currentColor; border-radius: 0.3rem; padding: 0.5rem 0.8rem;
-  margin: 0.5rem 0; color: inherit; background: transparent; font-size: 0.95rem; }
-.sx-explorer caption, .sx-explorer th, .sx-explorer td { color: inherit; }
-/* the theme colours inputs for a dark page; here they sit on the widget's own card */
-.sx-explorer .sx-row input[type="range"] { color: inherit; background: transparent; }
-.sx-explorer legend { font-weight: bold; font-size: 1rem; width: auto; float: none;
-  padding: 0 0.3rem; margin: 0; }
-.sx-explorer .sx-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem;
-  margin: 0.2rem 0; }
-.sx-explorer .sx-row label { flex: 0 1 14rem; max-width: 100%; margin: 0; }
-.sx-explorer input[type=range] { width: 14rem; max-width: 100%; accent-color: currentColor; }
-.sx-explorer output { font-family: monospace; min-width: 5rem; }
-.sx-explorer select { color: inherit; background: transparent; border: 1px solid currentColor; }
-.sx-explorer select option { color: #000; background: #fff; }
-.sx-explorer table { border-collapse: collapse; margin: 0.4rem 0; }
-.sx-explorer th, .sx-explorer td { padding: 0.1rem 0.6rem; text-align: left; }
-.sx-explorer td.sx-num { font-family: monospace; text-align: right; }
-.sx-explorer .sx-track { width: 12rem; height: 0.9rem; border: 1px solid currentColor; }
-.sx-explorer .sx-bar { height: 100%; background: currentColor; }
-.sx-explorer .sx-status { margin: 0.2rem 0; }
-.sx-explorer .sx-broken { font-weight: bold; }
+.explorer.sx-explorer th, .explorer.sx-explorer td { text-align: left; font-family: inherit; }
+.explorer.sx-explorer td.sx-num { font-family: monospace; text-align: right; }
+.explorer.sx-explorer .sx-track { width: 12rem; height: 0.9rem; border: 1px solid currentColor; }
+.explorer.sx-explorer .sx-bar { height: 100%; background: currentColor; }
+.explorer.sx-explorer .sx-status { margin: 0.2rem 0; }
 `;
 
 function slider(parent, id, text, { min, max, step, value }) {
   const row = document.createElement("div");
-  row.className = "sx-row";
+  row.className = "explorer-row";
   const label = document.createElement("label");
   label.htmlFor = id;
   label.textContent = text;
@@ -110,7 +92,7 @@ function slider(parent, id, text, { min, max, step, value }) {
 function render({ model, el }) {
   const id = `sx${++counter}-${Math.random().toString(36).slice(2, 8)}`;
   const root = document.createElement("fieldset");
-  root.className = "sx-explorer";
+  root.className = "explorer sx-explorer";
   const style = document.createElement("style");
   style.textContent = STYLE;
   const legend = document.createElement("legend");
@@ -136,7 +118,7 @@ function render({ model, el }) {
     value: Math.log10(model.get("temperature")),
   });
   const formatRow = document.createElement("div");
-  formatRow.className = "sx-row";
+  formatRow.className = "explorer-row";
   const formatLabel = document.createElement("label");
   formatLabel.htmlFor = `${id}-format`;
   formatLabel.textContent = "Number format";

@@ -11,11 +11,12 @@ Classes are numbered 0..m-1, as everywhere in the code (the lecture's class j is
 
 from pathlib import Path
 
-import anywidget
 import numpy as np
 import traitlets
 
 from lib import softmax
+
+from ._explorer import Explorer
 
 __all__ = ["DTYPES", "SoftmaxExplorer", "softmax_explorer"]
 
@@ -30,7 +31,7 @@ def _finite(name, value):
     return number
 
 
-class SoftmaxExplorer(anywidget.AnyWidget):
+class SoftmaxExplorer(Explorer):
     """Sliders for the logits, for c added to every logit and for T; P as bars and as numbers.
 
     Build it with `softmax_explorer`; display it as the last expression of a cell. The traits
