@@ -5,5 +5,6 @@
 - `gradient_explorer`: the gradient theorem, P - y, for logits and a true class you choose.
 
 The browser computes what each shows, so they work on the static website (from the saved
-widget state) as in JupyterLab, VS Code or Colab.
+widget state) as in JupyterLab, VS Code or Colab. All three derive from `_explorer.Explorer`,
+which gives them the stylesheet they share (``explorer.css``).
 """
