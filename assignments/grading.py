@@ -597,7 +597,7 @@ def _digits_test_accuracy(c, w_name, b_name):
 
 @functools.cache  # one split per grading run, not one per cell and submission
 def _digits_test_split():
-    """The test digits of chapter 6's split: the rows that scikit-learn's stratified
+    """The test digits of chapter 7's split: the rows that scikit-learn's stratified
     ``train_test_split`` holds out (computed once, in expected_values.json), read from
     scikit-learn's bundled copy of the digits (the file ``load_digits`` reads). Importing
     scikit-learn would add a second to every grading run; tests/test_assignments.py checks that

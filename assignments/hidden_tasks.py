@@ -52,7 +52,7 @@ TINY_W = [[0.2, -0.1, 0.0], [0.3, 0.1, -0.4]]
 TINY_B = [0.05, 0.0, -0.05]
 TINY_LABELS = [0, 2, 1]
 TINY_LR, TINY_EPOCHS = 0.5, 2
-# the digits split of chapter 6 (scikit-learn's stratified train_test_split), and the test
+# the digits split of chapter 7 (scikit-learn's stratified train_test_split), and the test
 # accuracy a trained model must reach (LEARNING_RATE 0.25, 300 epochs: 0.944 and 0.847)
 DIGITS_TEST_SIZE, DIGITS_SEED = 0.25, 0
 ACCURACY_FLOOR_CE, ACCURACY_FLOOR_MSE = 0.93, 0.80

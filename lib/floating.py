@@ -1,8 +1,8 @@
-"""Measuring floating-point error: the tools behind chapter 5 ("Numerical issues").
+"""Measuring floating-point error: the tools behind chapters 5 and 6 (numerics, accuracy).
 
 1. `exp_thresholds`, `exp_threshold_table` -- where ``exp`` overflows, goes subnormal and
    rounds to 0, per floating-point type (from `numpy.finfo`); `unit_roundoff`.
-2. The algorithms chapter 5 compares, each a transcription of its formula with every operation
+2. The algorithms chapter 6 compares, each a transcription of its formula with every operation
    rounded once to the working precision of the input, float16 included, and with the plain
    left-to-right sums the published error analysis assumes (``np.sum`` adds pairwise and
    accumulates float16 in float32; `lib.softmax` promotes float16). Collected in
@@ -260,14 +260,14 @@ def log_softmax_log1p(z):
         return (x - a) - np.log1p(s)
 
 
-#: name -> function of logits, for the softmax algorithms compared in chapter 5
+#: name -> function of logits, for the softmax algorithms compared in chapter 6
 SOFTMAX_ALGORITHMS = {
     "naive": softmax_unshifted,
     "shift-divide": softmax_shift_divide,
     "exp(z - lse)": softmax_exp_minus_lse,
 }
 
-#: name -> function of logits, for the log-softmax algorithms compared in chapter 5
+#: name -> function of logits, for the log-softmax algorithms compared in chapter 6
 LOG_SOFTMAX_ALGORITHMS = {
     "log(softmax)": log_of_softmax,
     "shifted log": log_softmax_shifted_log,

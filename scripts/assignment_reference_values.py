@@ -125,7 +125,7 @@ def expected_values():
 
 
 def digits_test_rows():
-    """Which of scikit-learn's 1797 digits chapter 6's stratified split holds out for testing."""
+    """Which of scikit-learn's 1797 digits chapter 7's stratified split holds out for testing."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

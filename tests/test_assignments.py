@@ -333,7 +333,7 @@ def test_expected_values_are_the_mpmath_values():
 def test_grader_reads_the_test_digits_of_chapter_6():
     # the grader reads scikit-learn's bundled digits file and the held-out rows from
     # expected_values.json instead of importing scikit-learn (a second of every grading run):
-    # exactly load_digits and the stratified split of chapter 6
+    # exactly load_digits and the stratified split of chapter 7
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

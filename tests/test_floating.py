@@ -1,5 +1,5 @@
 """Tests of lib.floating and lib.reference: the thresholds, the error measures, the mpmath
-references and the algorithms that chapter 5 compares.
+references and the algorithms that chapter 6 compares.
 
 Reference values come from mpmath (lib.reference's ``mp_*`` functions at 60 digits, checked
 here against independent facts: rows summing to 1, shift equivariance, and float64's own
@@ -257,7 +257,7 @@ def test_float64_forms_agree_with_lib(logits):
 
 
 def test_division_free_softmax_loses_accuracy_with_large_logits():
-    # protects the finding of Blanchard, Higham & Higham (2021) that chapter 5 reproduces
+    # protects the finding of Blanchard, Higham & Higham (2021) that chapter 6 reproduces
     rng = np.random.default_rng(1)
     z = rng.normal(scale=3.0, size=(20, 10)) + 1e4
     exact = mp_softmax(z)
@@ -275,7 +275,7 @@ def test_log1p_form_keeps_the_cost_of_a_confident_prediction():
 
 
 def test_float16_errors_stay_within_the_published_bounds():
-    # logits of both signs, like the authors' MNIST logits and chapter 5's digits logits
+    # logits of both signs, like the authors' MNIST logits and chapter 6's digits logits
     rng = np.random.default_rng(2)
     z = (rng.normal(scale=4.0, size=(200, 10))).astype(np.float16)
     exact = mp_softmax(z)

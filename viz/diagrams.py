@@ -10,7 +10,7 @@ $z^L_j$ only), so the one structural change is visible: every $P_j$ depends on e
 `plot_probabilities` draws one probability vector as a bar chart with labelled axes, and
 `temperature_panels` draws softmax(z / T) for several temperatures T side by side (the static
 companion of the interactive explorer in `viz.widgets`). `image_row` draws a row of small images
-on one colour scale (the digits of chapter 6, and the weights that a classifier learns for them).
+on one colour scale (the digits of chapter 7, and the weights that a classifier learns for them).
 
 Only matplotlib's object-oriented API is used (no pyplot state is changed besides creating the
 figure), so the functions can be called from tests without a display.
@@ -331,7 +331,7 @@ def image_row(images, titles, *, image_shape=(8, 8), centred=False, colorbar_lab
     Parameters
     ----------
     images : array_like, shape (k, h * w)
-        One image per row, flattened row by row (the way the digits of chapter 6 reach the
+        One image per row, flattened row by row (the way the digits of chapter 7 reach the
         network).
     titles : sequence of str, length k
         One title per image.
