@@ -78,9 +78,11 @@ def visible_words(markdown: str, hidden: bool = False) -> tuple[int, bool]:
         inside_hidden = hidden or any(h for _, h in stack)
         if match:
             fence, name = match.group(1), match.group(3)
-            if stack and line.strip() == stack[-1][0][0] * len(line.strip()) and len(
-                line.strip()
-            ) >= len(stack[-1][0]):
+            if (
+                stack
+                and line.strip() == stack[-1][0][0] * len(line.strip())
+                and len(line.strip()) >= len(stack[-1][0])
+            ):
                 stack.pop()
                 index += 1
                 continue

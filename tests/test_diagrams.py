@@ -10,7 +10,13 @@ import pytest
 from matplotlib.patches import Circle, FancyArrowPatch
 
 from lib import softmax
-from viz.diagrams import draw_softmax_network, image_row, plot_probabilities, temperature_panels
+from viz.diagrams import (
+    draw_softmax_network,
+    format_failure_grid,
+    image_row,
+    plot_probabilities,
+    temperature_panels,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -126,3 +132,25 @@ def test_image_row_rejects_images_of_the_wrong_size():
         image_row(np.zeros((2, 5)), ["a", "b"])
     with pytest.raises(ValueError, match="titles"):
         image_row(np.zeros((2, 64)), ["a"])
+
+
+def test_format_failure_grid_draws_the_unshifted_formula_breaking_past_each_threshold():
+    from lib.floating import exp_thresholds
+
+    fig = format_failure_grid(("float16", "float64"))
+    assert len(fig.axes) == 6
+    for row, name in enumerate(("float16", "float64")):
+        overflow = exp_thresholds(name).overflow
+        ax = fig.axes[3 * row]  # first column: z = (t, 0)
+        shifted, naive, ticks = ax.lines[:3]
+        t, p_naive = naive.get_data()
+        assert np.all(np.isfinite(shifted.get_ydata()))  # the shifted formula never breaks
+        assert np.all(np.isnan(p_naive[t > overflow + 0.05]))  # drawn as a gap past ln(max)
+        assert np.all(np.isfinite(p_naive[t < overflow - 0.05]))
+        assert np.all(ticks.get_xdata() > overflow - 0.05)  # nan ticks only past it
+        assert [line.get_xdata()[0] for line in ax.lines[3:]] == [overflow]
+
+
+def test_format_failure_grid_needs_a_format():
+    with pytest.raises(ValueError, match="at least one"):
+        format_failure_grid(())

@@ -11,6 +11,8 @@ $z^L_j$ only), so the one structural change is visible: every $P_j$ depends on e
 `temperature_panels` draws softmax(z / T) for several temperatures T side by side (the static
 companion of the interactive explorer in `viz.widgets`). `image_row` draws a row of small images
 on one colour scale (the digits of chapter 7, and the weights that a classifier learns for them).
+`format_failure_grid` draws where the unshifted softmax breaks in each floating-point format,
+against the shifted one (chapter 5).
 
 Only matplotlib's object-oriented API is used (no pyplot state is changed besides creating the
 figure), so the functions can be called from tests without a display.
@@ -22,7 +24,13 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 from lib.softmax import softmax
 
-__all__ = ["draw_softmax_network", "image_row", "plot_probabilities", "temperature_panels"]
+__all__ = [
+    "draw_softmax_network",
+    "format_failure_grid",
+    "image_row",
+    "plot_probabilities",
+    "temperature_panels",
+]
 
 NODE_RADIUS = 0.22
 COLUMN_GAP = 2.2
@@ -380,4 +388,72 @@ def image_row(images, titles, *, image_shape=(8, 8), centred=False, colorbar_lab
         ax.set_yticks([])
     if centred:
         fig.colorbar(shown, ax=list(axes[0]), fraction=0.02, pad=0.02, label=colorbar_label)
+    return fig
+
+
+def format_failure_grid(dtype_names=("float16", "float32", "float64")):
+    """Where the unshifted softmax breaks, per format (rows) and per failure (columns).
+
+    Each panel plots $P_0$ of the unshifted formula, eqs. (2)-(3) (coloured, with red ticks
+    where it returns nan or inf), and of the shifted one, eq. (14) (black), as a logit ``t``
+    moves past the format's thresholds (dotted lines, from `lib.floating.exp_thresholds`).
+    Columns: ``z = (t, 0)`` (one large logit), ``z = (t, t, t)`` ($Q$ overflows first) and
+    ``z = (t, t - 1)`` (every term underflows). Both formulas compute in the row's format, with
+    `lib.floating.softmax_unshifted` and `lib.floating.softmax_shift_divide`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``len(dtype_names)`` rows of three axes.
+    """
+    from lib.floating import exp_thresholds, softmax_shift_divide, softmax_unshifted
+
+    names = tuple(dtype_names)
+    if not names:
+        raise ValueError("dtype_names is empty: give at least one floating-point format")
+    fig, axes = plt.subplots(len(names), 3, figsize=(10, 2.5 * len(names)), squeeze=False)
+    for row, name in enumerate(names):
+        kind = np.dtype(name).type
+        t = exp_thresholds(name)
+        columns = [
+            (
+                np.linspace(0, 1.15 * t.overflow, 400),
+                lambda s: np.stack([s, 0 * s], 1),
+                "$z = (t, 0)$",
+                [t.overflow],
+            ),
+            (
+                np.linspace(t.overflow - 4, t.overflow + 1.5, 400),
+                lambda s: np.stack([s, s, s], 1),
+                "$z = (t, t, t)$",
+                [t.overflow - np.log(3), t.overflow],
+            ),
+            (
+                np.linspace(t.underflow_zero - 3, t.underflow_normal + 6, 400),
+                lambda s: np.stack([s, s - 1], 1),
+                "$z = (t, t - 1)$",
+                [t.underflow_normal, t.underflow_zero + 1, t.underflow_zero],
+            ),
+        ]
+        for col, (grid, make, title, marks) in enumerate(columns):
+            ax = axes[row, col]
+            z = make(grid).astype(kind)
+            with np.errstate(all="ignore"):  # the failures are what is drawn
+                naive = softmax_unshifted(z)[:, 0].astype(np.float64)
+                shifted = softmax_shift_divide(z)[:, 0].astype(np.float64)
+            broken = ~np.isfinite(naive)
+            ax.plot(grid, shifted, "k-", linewidth=2.5, label="shifted")
+            ax.plot(grid, np.where(broken, np.nan, naive), color="C1", label="naive")
+            ax.plot(grid[broken], np.zeros(broken.sum()), "|", color="C3", label="naive = nan")
+            for mark in marks:
+                ax.axvline(mark, color="grey", linestyle=":")
+            ax.set_ylim(-0.05, 1.05)
+            if row == 0:
+                ax.set_title(title)
+            if col == 0:
+                ax.set_ylabel(f"{name}\n$P_0$")
+            if row == len(names) - 1:
+                ax.set_xlabel("$t$")
+    axes[0, 0].legend(fontsize=9, loc="center left")
+    fig.tight_layout()
     return fig
