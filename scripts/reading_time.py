@@ -8,8 +8,9 @@ The estimate counts only what a reader sees without clicking: prose at 180 words
 code at 15 lines per minute, and one minute per visible code cell (to run it and look at its
 output). Not counted: solutions, blocks that open on a click (a ``dropdown`` or ``toggle``
 class, a ``{dropdown}`` or ``{toggle}`` directive), and code cells whose input the site hides
-(the tags ``hide-input``, ``hide-cell``, ``remove-input``, ``remove-cell``). Exercise
-statements are counted; the time to solve them is not.
+(the tags ``hide-input``, ``hide-cell``, ``remove-input``, ``remove-cell``). Titles of blocks
+(exercises, admonitions, also of dropdowns) and exercise statements are counted; the time to
+solve the exercises is not.
 
 No reading-time tool (e.g. the ``readtime`` package) knows MyST's hidden blocks or notebook
 cell tags, which decide what a page shows, so the few rules are written out here.
@@ -90,6 +91,8 @@ def visible_words(markdown: str, hidden: bool = False) -> tuple[int, bool]:
                 hidden = False
                 index += 1
                 continue
+            if name and not inside_hidden and not name.startswith("solution"):
+                words += len(line[match.end() :].split())  # a title shows, even on a dropdown
             options = []
             while index + 1 < len(lines) and re.match(r"^\s*:[\w-]+:", lines[index + 1]):
                 index += 1
