@@ -1,6 +1,8 @@
 """Training a softmax classifier on the digits: data, mini-batch gradient descent, scores.
 
-`load_digits_split` (scikit-learn's bundled 8x8 digits, no download), `train` (mini-batch
+`load_digits_split` (scikit-learn's bundled 8x8 digits, no download), `validation_split` (a
+stratified validation set carved out of a training set, for choices the test set must not see),
+`train` (mini-batch
 gradient descent with a cost and accuracy history), `predict`, `evaluate` (accuracy from
 ``sklearn.metrics``), and `train_digits_model` for chapters that need a trained network.
 scikit-learn is imported inside the functions, so ``import lib`` needs numpy alone; a notebook
@@ -31,6 +33,7 @@ __all__ = [
     "predict",
     "train",
     "train_digits_model",
+    "validation_split",
 ]
 
 DIGITS_PIXEL_MAX = 16.0  # load_digits pixels are counts 0..16 of dark pixels in a 4x4 block
@@ -77,6 +80,42 @@ def load_digits_split(test_fraction=0.25, seed=0):
     return DigitsSplit(x_train, x_test, labels_train, labels_test)
 
 
+def validation_split(x, labels, fraction=0.2, seed=0):
+    """Carve a stratified validation set out of a training set: ``(x_fit, x_val, l_fit, l_val)``.
+
+    Choices (a model, a number of epochs, a learning rate) are made on the validation set, so
+    that the test set, touched once at the end, still measures data the choices never saw.
+
+    Parameters
+    ----------
+    x : array_like, shape (n, d)
+    labels : array_like of int, shape (n,)
+    fraction : float
+        Share of each class moved to the validation set, strictly between 0 and 1.
+    seed : int
+        Seed of the split.
+
+    >>> split = load_digits_split()
+    >>> x_fit, x_val, labels_fit, labels_val = validation_split(split.x_train, split.labels_train)
+    >>> x_fit.shape, x_val.shape
+    ((1077, 64), (270, 64))
+    """
+    from sklearn.model_selection import train_test_split  # here only: `import lib` needs numpy
+
+    x = np.asarray(x, dtype=np.float64)
+    labels = np.asarray(labels)
+    if x.ndim != 2 or labels.shape != (x.shape[0],):
+        raise ValueError(
+            f"x must be (n, d) and labels (n,), got shapes {x.shape} and {labels.shape}"
+        )
+    if not (isinstance(fraction, int | float) and 0 < fraction < 1):
+        raise ValueError(f"fraction must be a number strictly between 0 and 1, got {fraction!r}")
+    x_fit, x_val, labels_fit, labels_val = train_test_split(
+        x, labels, test_size=fraction, stratify=labels, random_state=seed
+    )
+    return x_fit, x_val, labels_fit, labels_val
+
+
 def predict(params, x, activation="tanh"):
     """Most probable class of each row of `x`: ``argmax(forward(params, x))``, shape (n,)."""
     return np.argmax(forward(params, x, activation), axis=1)
@@ -117,6 +156,8 @@ def train(
     x_test=None,
     labels_test=None,
     on_epoch=None,
+    x_val=None,
+    labels_val=None,
 ):
     """Mini-batch gradient descent on the mean cost; returns new parameters and the history.
 
@@ -132,6 +173,8 @@ def train(
         As in `lib.network.loss_and_grads`.
     x_test, labels_test : array_like, optional
         A held-out set, evaluated after every epoch, never trained on.
+    x_val, labels_val : array_like, optional
+        A validation set (`validation_split`), recorded the same way as ``"val_..."``.
     on_epoch : callable, optional
         Called as ``on_epoch(epoch, history)`` after every epoch. Nothing is printed.
 
@@ -139,7 +182,8 @@ def train(
     -------
     params : list of (W, b)
     history : dict of str to ndarray, each of shape (epochs + 1,)
-        ``"epoch"``, ``"train_cost"``, ``"train_accuracy"`` (``"test_..."`` with a test set);
+        ``"epoch"``, ``"train_cost"``, ``"train_accuracy"`` (``"test_..."`` with a test set,
+        ``"val_..."`` with a validation set);
         entry 0 is before the first step.
 
     Two separable classes on a line; the cost falls and every example ends up right:
@@ -165,25 +209,29 @@ def train(
         learning_rate <= 0
     ):
         raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-    has_test = x_test is not None or labels_test is not None
-    if has_test:
-        if x_test is None or labels_test is None:
-            raise ValueError("give both x_test and labels_test, or neither")
-        x_test = check_inputs(params, x_test)
-        labels_test = as_labels_for(labels_test, x_test.shape[0], num_classes, "labels_test")
+    held_out = {}  # name -> (x, labels), each evaluated after every epoch
+    for name, x_held, labels_held in [("test", x_test, labels_test), ("val", x_val, labels_val)]:
+        if x_held is None and labels_held is None:
+            continue
+        if x_held is None or labels_held is None:
+            raise ValueError(f"give both x_{name} and labels_{name}, or neither")
+        x_held = check_inputs(params, x_held)
+        labels_held = as_labels_for(labels_held, x_held.shape[0], num_classes, f"labels_{name}")
+        held_out[name] = (x_held, labels_held)
 
     params = [(weights.astype(np.float64), bias.astype(np.float64)) for weights, bias in params]
     rng = np.random.default_rng(seed)
-    keys = ["train_cost", "train_accuracy"] + (["test_cost", "test_accuracy"] if has_test else [])
+    keys = ["train_cost", "train_accuracy"]
+    keys += [f"{name}_{kind}" for name in held_out for kind in ("cost", "accuracy")]
     history = {key: np.empty(epochs + 1) for key in keys}
     history["epoch"] = np.arange(epochs + 1)
 
     def record(epoch):
         cost, share = evaluate(params, x, labels, loss, activation)
         history["train_cost"][epoch], history["train_accuracy"][epoch] = cost, share
-        if has_test:
-            cost, share = evaluate(params, x_test, labels_test, loss, activation)
-            history["test_cost"][epoch], history["test_accuracy"][epoch] = cost, share
+        for name, (x_held, labels_held) in held_out.items():
+            cost, share = evaluate(params, x_held, labels_held, loss, activation)
+            history[f"{name}_cost"][epoch], history[f"{name}_accuracy"][epoch] = cost, share
 
     record(0)
     n = x.shape[0]
@@ -205,7 +253,7 @@ def train(
 def epochs_to_reach(history, level, key="train_accuracy"):
     """The first epoch after which ``history[key]`` is at least `level`, or None if never.
 
-    `history` as `train` returns it; `key` ``"train_accuracy"`` or ``"test_accuracy"``.
+    `history` as `train` returns it; `key` e.g. ``"train_accuracy"`` or ``"val_accuracy"``.
 
     >>> history = {"train_accuracy": np.array([0.1, 0.6, 0.92, 0.88, 0.95])}
     >>> epochs_to_reach(history, 0.9), epochs_to_reach(history, 0.99)

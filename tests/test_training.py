@@ -15,6 +15,7 @@ from lib.training import (
     predict,
     train,
     train_digits_model,
+    validation_split,
 )
 
 
@@ -216,3 +217,42 @@ def test_the_viz_progress_bar_advances_once_per_epoch(capsys):
     train(params, x, labels, epochs=3, learning_rate=0.5, on_epoch=on_epoch)
     assert "IntProgress(value=0, description='fitting', max=3" in capsys.readouterr().out
     assert on_epoch.bar.value == 3
+
+
+def test_validation_split_is_carved_out_of_the_training_part_only():
+    split = load_digits_split()
+    x_fit, x_val, labels_fit, labels_val = validation_split(split.x_train, split.labels_train)
+    assert x_fit.shape == (1077, 64) and x_val.shape == (270, 64)
+    # the fitting and validation rows together are the training rows (duplicates included)
+    carved = sorted(row.tobytes() for row in np.concatenate([x_fit, x_val]))
+    assert carved == sorted(row.tobytes() for row in split.x_train)
+    test_rows = {row.tobytes() for row in split.x_test}
+    train_rows = {row.tobytes() for row in split.x_train}
+    assert {row.tobytes() for row in x_val} <= train_rows
+    # the test split itself is untouched: the same 450 rows as before
+    assert split.x_test.shape == (450, 64) and len(test_rows) <= 450
+    share = np.bincount(labels_val) / np.bincount(split.labels_train)
+    assert np.abs(share - 0.2).max() < 0.01  # stratified
+    again = validation_split(split.x_train, split.labels_train)
+    np.testing.assert_array_equal(again[3], labels_val)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, "0.2"])
+def test_validation_split_rejects_bad_fractions(fraction):
+    x, labels = blobs()
+    with pytest.raises(ValueError, match="fraction"):
+        validation_split(x, labels, fraction=fraction)
+
+
+def test_history_records_a_validation_set_beside_the_test_set():
+    x, labels = blobs()
+    x_val, labels_val = blobs(seed=2)
+    params = init_params([4, 3], np.random.default_rng(0))
+    trained, history = train(
+        params, x, labels, epochs=3, learning_rate=0.5, x_val=x_val, labels_val=labels_val
+    )
+    assert set(history) == {"epoch", "train_cost", "train_accuracy", "val_cost", "val_accuracy"}
+    cost, share = evaluate(trained, x_val, labels_val)
+    assert history["val_cost"][-1] == cost and history["val_accuracy"][-1] == share
+    with pytest.raises(ValueError, match="both x_val and labels_val"):
+        train(params, x, labels, epochs=1, learning_rate=0.5, x_val=x_val)
