@@ -34,7 +34,7 @@ HIDDEN_INPUT_TAGS = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 HIDDEN_DIRECTIVES = {"solution", "solution-start", "dropdown", "toggle"}
 # An opening fence: three or more backticks or colons, then an optional {directive}.
 FENCE = re.compile(r"^\s*(`{3,}|:{3,})\s*(\{([\w-]+)\})?")
-STATED = re.compile(r"[Aa]bout (\d+) minutes")
+STATED = re.compile(r"[Aa]bout\s+(\d+)\s+minutes")
 
 
 @dataclass
