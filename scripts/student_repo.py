@@ -3,7 +3,7 @@
 This repository is the instructor's: it holds the instructor versions of the assignments
 (``assignments/source/``, solutions and model answers), the grader and its tests. It stays
 private. Students get another repository, written by this script into ``_build/student-repo/``
-as a git repository with one commit, ready to push to the URL that ``repository.url`` in
+as a git repository, ready to push to the URL that ``repository.url`` in
 _config.yml names (the site's buttons and every chapter's first cell point there).
 
 What goes in is an allow-list, ``MANIFEST`` below, one entry per kind of file with the reason
@@ -98,17 +98,25 @@ def release_files(release: Path) -> list[Path]:
     return notebooks
 
 
-def git(folder: Path, *args: str) -> None:
+def git(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run git in ``folder``; commits carry the instructor's identity, or a neutral one."""
     env = dict(os.environ)
     for role in ("AUTHOR", "COMMITTER"):
         env.setdefault(f"GIT_{role}_NAME", "Course team")
         env.setdefault(f"GIT_{role}_EMAIL", "course-team@localhost")
-    subprocess.run(["git", *args], cwd=folder, env=env, check=True, stdout=subprocess.DEVNULL)
+    command = ["git", *args]
+    return subprocess.run(command, cwd=folder, env=env, check=check, stdout=subprocess.DEVNULL)
 
 
 def build(out: Path = OUT, release: Path = ROOT / "assignments" / "release") -> Path:
-    """Write the students' repository into ``out`` (replacing an earlier one) and commit it."""
+    """Write the students' repository into ``out`` and commit what changed.
+
+    The first build makes a git repository with one commit. A later build into the same folder
+    keeps its history (and its remote): the files are written afresh and only the difference is
+    committed, so the students' clones, and nbgitpuller on the hub, pull it as an ordinary
+    update. Nothing but the committed files survives a rebuild (a ``_build`` or ``.venv`` made
+    inside it is generated anyway).
+    """
     if shutil.which("git") is None:
         raise SystemExit("git not found: install it (Debian/Ubuntu: apt-get install git)")
     out = out.resolve()
@@ -131,11 +139,17 @@ def build(out: Path = OUT, release: Path = ROOT / "assignments" / "release") -> 
             ("gitignore", ".gitignore"),
         ]:
             shutil.copy2(OWN_FILES / name, staging / target)
-        config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-        branch = str(config.get("repository", {}).get("branch", "main"))
-        git(staging, "init", "--quiet", "--initial-branch", branch)
+        if (out / ".git").is_dir():
+            shutil.copytree(out / ".git", staging / ".git", symlinks=True)
+            message = "Update from the course team's repository"
+        else:
+            config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+            branch = str(config.get("repository", {}).get("branch", "main"))
+            git(staging, "init", "--quiet", "--initial-branch", branch)
+            message = "The course, for students"
         git(staging, "add", "--all")
-        git(staging, "commit", "--quiet", "--message", "The course, for students")
+        if git(staging, "diff", "--cached", "--quiet", check=False).returncode:
+            git(staging, "commit", "--quiet", "--message", message)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
@@ -159,6 +173,7 @@ def main(argv=None) -> None:
     url = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
     print(f"Students' repository written to {out}")
     print(f"Publish it: cd {out} && git remote add origin {url} && git push -u origin HEAD")
+    print("(after the first time: cd there and git push; a rebuild keeps the history)")
 
 
 if __name__ == "__main__":

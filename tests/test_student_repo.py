@@ -35,6 +35,25 @@ def test_it_is_one_clean_commit_on_the_configured_branch(built):
     assert run("git", "branch", "--show-current", cwd=repo).strip() == branch
 
 
+def test_a_rebuild_keeps_the_history_and_commits_only_a_change(built, tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(built["repo"], repo, symlinks=True)
+    run("git", "remote", "add", "origin", "https://example.invalid/students.git", cwd=repo)
+    first = run("git", "rev-parse", "HEAD", cwd=repo)
+    student_repo.build(repo, built["release"])  # nothing changed: no commit
+    assert run("git", "rev-parse", "HEAD", cwd=repo) == first
+    release = tmp_path / "release"
+    shutil.copytree(built["release"], release)
+    notebook = next(release.glob("*/*.ipynb"))
+    notebook.write_text(notebook.read_text().replace("YOUR ANSWER HERE", "YOUR ANSWER HERE."))
+    student_repo.build(repo, release)
+    assert run("git", "rev-list", "--count", "HEAD", cwd=repo).strip() == "2"
+    assert run("git", "status", "--porcelain", cwd=repo) == ""
+    assert "example.invalid" in run("git", "remote", "-v", cwd=repo)
+    changed = run("git", "diff", "--name-only", "HEAD~1", cwd=repo).split()
+    assert changed == [f"assignments/release/{notebook.parent.name}/{notebook.name}"]
+
+
 def test_it_holds_what_the_manifest_selects_and_its_own_files(built):
     names = set(tracked_files(built["repo"]))
     selected = {path.as_posix() for path in student_repo.manifest_files()}
