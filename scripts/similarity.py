@@ -40,9 +40,11 @@ from pathlib import Path
 
 INSTRUCTOR = "instructor-solution"  # the name of the instructor solution in the pairs
 # Flag a pair above this similarity. Independent honest solutions of these short numpy tasks
-# share idioms (np.exp(z - z.max(axis=-1, keepdims=True)) is the same tokens in every hand),
-# which is why this is higher than copydetect's default of 0.33; a copy with renamed variables
-# still scores near 1, because copydetect compares tokens with the names taken out.
+# share idioms (np.exp(z - z.max(axis=-1, keepdims=True)) is the same tokens in every hand):
+# two written independently for softmax_and_cost scored 0.30 against each other and 0.19 and
+# 0.27 against the instructor solution, while submissions built on the solution scored 0.95 to
+# 1.0, renamed variables included (copydetect compares tokens with the names taken out). Hence
+# higher than copydetect's default of 0.33, and far below a copy.
 THRESHOLD = 0.5
 # copydetect's noise threshold: matches shorter than this many characters of tokenised code
 # (every name becomes one letter) are ignored. Its default, 25, is about one numpy statement.
