@@ -41,7 +41,7 @@ OUT = ROOT / "_build" / "student-repo"
 # (glob relative to the repository root, why students need it)
 MANIFEST = [
     ("chapters/*.ipynb", "the lecture: the chapters, with their committed outputs"),
-    ("lib/*.py", "the tested library the chapters import"),
+    ("lib/**/*.py", "the tested library the chapters import"),
     ("viz/**/*.py", "the chapters' figures and explorers"),
     ("viz/**/*.js", "the explorers' ES modules (anywidget front ends)"),
     ("viz/**/*.css", "the explorers' shared stylesheet"),
