@@ -63,10 +63,12 @@ def cell_sources(path: Path):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path}: not a notebook ({error})") from None
+    if not isinstance(cells, list):
+        raise ValueError(f"{path}: not a notebook (its cells are not a list)")
     for cell in cells:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             source = cell.get("source", "")
-            yield "".join(source) if isinstance(source, list) else str(source)
+            yield "".join(map(str, source)) if isinstance(source, list) else str(source)
 
 
 def notebooks_code(paths) -> str:

@@ -160,6 +160,9 @@ def report(tmp_path_factory):
     students = {"ada": ADA, "bob": BOB, "cy": CY, "dee": DEE, "eve": blank, "fay": blank}
     for student, code in students.items():
         notebook(course / "submitted" / student / NAME / f"{NAME}.ipynb", code)
+    # a file that is not a notebook is skipped with a line, the others are still compared
+    (course / "submitted" / "hal" / NAME).mkdir(parents=True)
+    (course / "submitted" / "hal" / NAME / f"{NAME}.ipynb").write_text('{"cells": 3}')
     # a student folder of another assignment is not compared
     notebook(course / "submitted" / "gus" / "other" / "other.ipynb", ADA)
     run = subprocess.run(
@@ -169,6 +172,7 @@ def report(tmp_path_factory):
         text=True,
     )
     assert run.returncode == 0, run.stderr
+    assert "skipped" in run.stdout and "hal" in run.stdout
     reports = course / "reports"
     data = json.loads((reports / f"{NAME}-similarity.json").read_text())
     html = (reports / f"{NAME}-similarity.html").read_text()
