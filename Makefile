@@ -131,7 +131,15 @@ assignments-grade: $(STAMP)
 	@test -n "$(A)" -a -n "$(IN)" || { echo "usage: make assignments-grade A=softmax_and_cost IN=folder"; exit 2; }
 	$(BIN)/python scripts/assignments.py grade $(A) $(IN)
 
+## The students' repository (scripts/student_repo.py): the course without its answers, written to
+## _build/student-repo/ as a git repository ready to push to _config.yml's repository.url.
+## This repository, with the solutions and the grader, stays private.
+.PHONY: student-repo
+student-repo: assignments-release
+	@$(BIN)/python scripts/student_repo.py
+
 clean:
 	rm -rf _build .pytest_cache .hypothesis test-output web/static/npm web/node_modules
 	rm -rf assignments/release assignments/gradebook.db assignments/downloaded assignments/submitted \
-	       assignments/autograded assignments/feedback assignments/grades.csv assignments/.nbgrader.log
+	       assignments/autograded assignments/feedback assignments/grades.csv assignments/.nbgrader.log \
+	       assignments/reports

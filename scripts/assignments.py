@@ -9,7 +9,9 @@ directory ``assignments/`` (or ``--course DIR``), where ``nbgrader_config.py`` l
     python scripts/assignments.py export               # grades.csv
     python scripts/assignments.py feedback [NAME]      # feedback/<student>/NAME/*.html
     python scripts/assignments.py grade NAME FOLDER    # collect + autograde + export + feedback
+                                                       # + similarity
     python scripts/assignments.py scores NAME          # per-task scores as JSON
+    python scripts/assignments.py similarity NAME      # copying report (copydetect) -> reports/
 
 Without NAME, ``release``, ``autograde`` and ``feedback`` process every assignment in one
 nbgrader run (the glob ``*``); nbgrader's start-up is a good part of the time of a small class.
@@ -22,6 +24,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from similarity import similarity  # scripts/similarity.py: copydetect over the submissions
 
 COURSE = Path(__file__).resolve().parent.parent / "assignments"
 
@@ -106,6 +110,7 @@ def main(argv=None):
     for command in ("autograde", "feedback"):  # without a name: every assignment, in one run
         commands.add_parser(command).add_argument("name", nargs="?", default="*")
     commands.add_parser("scores").add_argument("name")
+    commands.add_parser("similarity").add_argument("name")
     commands.add_parser("export").add_argument("--to", default="grades.csv")
     args = parser.parse_args(argv)
     course = args.course.resolve()
@@ -129,11 +134,15 @@ def main(argv=None):
             # its grades and feedback, then this command fails
             export(course)
             feedback(course, args.name)
+            similarity(course, args.name)
             sys.exit("autograde failed for some submissions (named in the log above)")
         export(course)
         feedback(course, args.name)
+        similarity(course, args.name)
     elif args.command == "scores":
         print(json.dumps(scores(course, args.name), indent=1, sort_keys=True))
+    elif args.command == "similarity":
+        similarity(course, args.name)
 
 
 if __name__ == "__main__":
