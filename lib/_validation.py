@@ -105,12 +105,27 @@ def check_positive_int(value, name):
     return int(value)
 
 
+def as_logits(z, axis, *, contiguous=False):
+    """`z` as a float array with its classes along the last axis, and the axis they came from
+    (non-negative): the one check and the one move of the class axis of a function of `lib`
+    that takes logits. A result goes back with ``np.moveaxis(result, -1, axis)``.
+
+    The moved array is a view of `z` (or of its float copy); ``contiguous=True`` copies it
+    when needed so that its rows are C-contiguous too.
+    """
+    x = as_float_array(z, "z")
+    axis = normalize_axis(x, axis, "z")
+    x = np.moveaxis(x, axis, -1)
+    return (np.ascontiguousarray(x) if contiguous else x), axis
+
+
 def infinite_maxima(a, axis):
-    """Mask of the slices whose maximum `a` is +inf, None if all are finite; ValueError naming
-    a slice whose maximum is -inf. (A nan needs nothing: it spreads over its own slice.)"""
+    """Mask of the slices whose maximum `a` (shape (..., 1), the classes last) is +inf, None if
+    all are finite; ValueError naming a slice whose maximum is -inf, with ``:`` at `axis`, where
+    the caller's `z` has its classes. (A nan needs nothing: it spreads over its own slice.)"""
     if np.isfinite(a).all():
         return None
-    impossible = np.argwhere(np.atleast_1d(np.moveaxis(a, axis, -1)[..., 0] == -np.inf))
+    impossible = np.argwhere(np.atleast_1d(a[..., 0] == -np.inf))
     if impossible.size:
         position = [str(int(i)) for i in impossible[0]]
         position.insert(axis % a.ndim, ":")
