@@ -11,16 +11,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lib._validation import as_labels_for, check_positive_int
+from lib._validation import check_examples, check_positive_int
 from lib.network import (
-    check_activation,
-    check_inputs,
-    check_loss,
-    check_params,
+    ACTIVATIONS,
+    LOSSES,
+    _backpropagate,
+    _forward_cache,
     cost_from_logits,
     forward,
     init_params,
-    loss_and_grads,
 )
 
 __all__ = [
@@ -90,16 +89,15 @@ def evaluate(params, x, labels, loss="cross_entropy", activation="tanh"):
     >>> round(cost, 6) == round(float(np.log(4)), 6), share
     (True, 0.3333333333333333)
     """
-    params = check_params(params)
-    x = check_inputs(params, x)
-    check_activation(activation)
-    check_loss(loss)
-    labels = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
-    if labels.size == 0:
-        raise ValueError("x has no rows: the mean cost over zero examples is undefined")
+    params, x, labels = check_examples(params, x, labels, loss, activation, LOSSES, ACTIVATIONS)
+    return _evaluate(params, x, labels, loss, activation)
+
+
+def _evaluate(params, x, labels, loss, activation):
+    """`evaluate` unchecked (for `train`, which checked its inputs once)."""
     from sklearn.metrics import accuracy_score  # here only: `import lib` needs numpy alone
 
-    logits = forward(params, x, activation)
+    logits, _, _ = _forward_cache(params, x, activation)
     return cost_from_logits(logits, labels, loss), float(accuracy_score(labels, logits.argmax(1)))
 
 
@@ -151,14 +149,7 @@ def train(
     >>> bool(history["train_cost"][-1] < history["train_cost"][0]), history["train_accuracy"][-1]
     (True, np.float64(1.0))
     """
-    params = check_params(params)
-    x = check_inputs(params, x)
-    check_activation(activation)
-    check_loss(loss)
-    num_classes = params[-1][0].shape[1]
-    labels = as_labels_for(labels, x.shape[0], num_classes)
-    if x.shape[0] == 0:
-        raise ValueError("x has no rows: there is nothing to train on")
+    params, x, labels = check_examples(params, x, labels, loss, activation, LOSSES, ACTIVATIONS)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     if not (isinstance(learning_rate, int | float) and np.isfinite(learning_rate)) or (
@@ -169,8 +160,9 @@ def train(
     if has_test:
         if x_test is None or labels_test is None:
             raise ValueError("give both x_test and labels_test, or neither")
-        x_test = check_inputs(params, x_test)
-        labels_test = as_labels_for(labels_test, x_test.shape[0], num_classes, "labels_test")
+        _, x_test, labels_test = check_examples(
+            params, x_test, labels_test, loss, activation, LOSSES, ACTIVATIONS, "labels_test"
+        )
 
     params = [(weights.astype(np.float64), bias.astype(np.float64)) for weights, bias in params]
     rng = np.random.default_rng(seed)
@@ -179,10 +171,10 @@ def train(
     history["epoch"] = np.arange(epochs + 1)
 
     def record(epoch):
-        cost, share = evaluate(params, x, labels, loss, activation)
+        cost, share = _evaluate(params, x, labels, loss, activation)
         history["train_cost"][epoch], history["train_accuracy"][epoch] = cost, share
         if has_test:
-            cost, share = evaluate(params, x_test, labels_test, loss, activation)
+            cost, share = _evaluate(params, x_test, labels_test, loss, activation)
             history["test_cost"][epoch], history["test_accuracy"][epoch] = cost, share
 
     record(0)
@@ -191,7 +183,9 @@ def train(
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start : start + batch_size]
-            _, grads = loss_and_grads(params, x[batch], labels[batch], loss, activation)
+            _, grads = _backpropagate(  # unchecked: x and labels were checked once, above
+                params, x[batch], labels[batch], loss, activation, with_cost=False
+            )
             params = [
                 (weights - learning_rate * d_weights, bias - learning_rate * d_bias)
                 for (weights, bias), (d_weights, d_bias) in zip(params, grads, strict=True)
