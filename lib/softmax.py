@@ -5,7 +5,9 @@ Read top to bottom, as chapter 5 tells it:
 1. `softmax_naive` -- the textbook ``exp(z) / sum(exp(z))``, kept to show how it fails.
 2. `softmax` -- eq. (14): shift by ``a = max_j z_j``, exponentiate, divide by the sum.
 3. `logsumexp_parts`, `logsumexp`, `log_softmax` -- ``log Q = a + log1p(s)``, where
-   ``s = sum over j != k of exp(z_j - a)`` leaves out the exact 1 of the maximal class ``k``.
+   ``s = sum over j != k of exp(z_j - a)`` leaves out the exact 1 of the maximal class ``k``;
+   `lib.error_free.correct_shift_rounding` undoes the rounding of ``z_j - a`` on the rows
+   where it would cost a dominant class more than a few ulp.
 4. `softmax_jacobian` -- ``dP/dz = diag(P) - P P^T`` for one example.
 
 Symbols are the lecture's (``z`` logits, ``P`` probabilities, ``Q`` their normaliser); the
@@ -194,10 +196,13 @@ def log_softmax(z, axis=-1):
 
     Notes
     -----
-    Both terms are :math:`\\le 0` and never cancel: every entry is within 10 ulp of the exact
-    value (tests/test_accuracy.py). The most probable class gets :math:`-\\operatorname{log1p}(s)`
-    where ``z - a - log(sum(exp(z - a)))`` gives 0: the cost :math:`C_i = -\\log P_{y_i}` of a
-    confident, correct prediction would vanish.
+    Eq. (14) in log-space: :math:`a = \\max_k z_k`, :math:`s = \\sum_{j \\ne k} e^{z_j - a}`,
+    :math:`\\log P_j = (z_j - a) - \\operatorname{log1p}(s)`. Both terms are :math:`\\le 0` and
+    never cancel: every entry is within 10 ulp of the exact value (tests/test_accuracy.py), once
+    `lib.error_free.correct_shift_rounding` has undone the rounding of :math:`z_j - a` where
+    it would cost :math:`\\operatorname{log1p}(s)` more than 8 ulp. The most probable class
+    gets :math:`-\\operatorname{log1p}(s)` where ``z - a - log(sum(exp(z - a)))`` gives 0: the
+    cost :math:`C_i = -\\log P_{y_i}` of a confident, correct prediction would vanish.
 
     >>> import numpy as np
     >>> np.log(softmax(np.array([40.0, 0.0])))  # P_0 rounds to 1, so log P_0 = 0 exactly
