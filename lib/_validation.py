@@ -1,10 +1,13 @@
-"""Input checks shared by the modules of `lib`.
+"""Input checks shared by the modules of `lib`, made once at a public entry point.
 
 Every public function turns bad input into a `ValueError` whose message a student can act on
 ("labels[3] = 12 is outside 0..9 (num_classes=10)"), instead of a silent nan or an IndexError
 from deep inside numpy. This module is private (its name starts with an underscore): the
-public functions document what they accept.
+public functions document what they accept. What a public function has checked, it passes to
+unchecked code: loops (training steps, a gradient check's cost evaluations) never check again.
 """
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -105,15 +108,97 @@ def check_positive_int(value, name):
     return int(value)
 
 
+def as_logits(z, axis, *, contiguous=False):
+    """`z` as a float array with its classes along the last axis, and the axis they came from
+    (non-negative): the one check and the one move of the class axis of a function of `lib`
+    that takes logits. A result goes back with ``np.moveaxis(result, -1, axis)``.
+
+    The moved array is a view of `z` (or of its float copy); ``contiguous=True`` copies it
+    when needed so that its rows are C-contiguous too.
+    """
+    x = as_float_array(z, "z")
+    axis = normalize_axis(x, axis, "z")
+    x = np.moveaxis(x, axis, -1)
+    return (np.ascontiguousarray(x) if contiguous else x), axis
+
+
 def infinite_maxima(a, axis):
-    """Mask of the slices whose maximum `a` is +inf, None if all are finite; ValueError naming
-    a slice whose maximum is -inf. (A nan needs nothing: it spreads over its own slice.)"""
+    """Mask of the slices whose maximum `a` (shape (..., 1), the classes last) is +inf, None if
+    all are finite; ValueError naming a slice whose maximum is -inf, with ``:`` at `axis`, where
+    the caller's `z` has its classes. (A nan needs nothing: it spreads over its own slice.)"""
     if np.isfinite(a).all():
         return None
-    impossible = np.argwhere(np.atleast_1d(np.moveaxis(a, axis, -1)[..., 0] == -np.inf))
+    impossible = np.argwhere(np.atleast_1d(a[..., 0] == -np.inf))
     if impossible.size:
         position = [str(int(i)) for i in impossible[0]]
         position.insert(axis % a.ndim, ":")
         name = f"z[{', '.join(position)}]" if a.ndim > 1 else "z"
         raise ValueError(f"every logit of {name} is -inf: no class is possible")
     return a == np.inf
+
+
+def check_choice(value, choices, name):
+    """ValueError unless `value` is one of `choices` (a tuple, or the keys of a dict)."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+
+
+def check_params(params):
+    """`params` of a network: a list of float (W, b) pairs whose shapes chain, or ValueError."""
+    if not isinstance(params, Sequence) or len(params) == 0:
+        raise ValueError("params must be a non-empty list of (W, b) tuples, one per layer")
+    checked = []
+    previous_width = None
+    for index, layer in enumerate(params):
+        if not isinstance(layer, Sequence) or len(layer) != 2:
+            raise ValueError(f"params[{index}] must be a (W, b) pair")
+        weights, bias = np.asarray(layer[0]), np.asarray(layer[1])
+        if weights.ndim != 2 or bias.ndim != 1 or bias.shape[0] != weights.shape[1]:
+            raise ValueError(
+                f"params[{index}]: W must be (d_in, d_out) and b (d_out,), "
+                f"got W {weights.shape} and b {bias.shape}"
+            )
+        if weights.dtype.kind != "f" or bias.dtype.kind != "f":
+            raise ValueError(f"params[{index}]: W and b must be float arrays")
+        if previous_width is not None and weights.shape[0] != previous_width:
+            raise ValueError(
+                f"params[{index}]: W has {weights.shape[0]} input rows but the layer before "
+                f"has {previous_width} outputs"
+            )
+        previous_width = weights.shape[1]
+        checked.append((weights, bias))
+    return checked
+
+
+def check_inputs(params, x):
+    """`x` as a finite float array (n, d) that fits the first layer of `params`, or ValueError."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "iuf" or x.dtype.kind == "b":
+        raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (n, d) with one example per row, got shape {x.shape}")
+    d_in = params[0][0].shape[0]
+    if x.shape[1] != d_in:
+        raise ValueError(f"x has {x.shape[1]} features per row but the first layer expects {d_in}")
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    if not np.isfinite(x).all():
+        raise ValueError("x contains nan or inf")
+    return x
+
+
+def check_examples(params, x, labels, loss, activation, losses, activations, labels_name="labels"):
+    """The checks of a network's parameters and examples: ``(params, x, labels)`` checked.
+
+    `params` as `check_params`, `x` as `check_inputs`, `labels` one class per row of `x` in
+    ``0..m-1`` (``m`` the last layer's width, named `labels_name` in messages), at least one
+    row, `loss` one of `losses` and `activation` one of `activations`; ValueError otherwise.
+    """
+    params = check_params(params)
+    x = check_inputs(params, x)
+    check_choice(activation, activations, "activation")
+    check_choice(loss, losses, "loss")
+    labels = as_labels_for(labels, x.shape[0], params[-1][0].shape[1], labels_name)
+    if x.shape[0] == 0:
+        raise ValueError("x has no rows: the mean cost over zero examples is undefined")
+    return params, x, labels

@@ -22,7 +22,7 @@ from lib import (
     one_hot,
     softmax,
 )
-from lib._validation import as_class_labels, as_labels_for
+from lib._validation import check_choice, check_examples, check_inputs, check_params
 
 __all__ = [
     "ACTIVATIONS",
@@ -124,66 +124,22 @@ def init_params(layer_sizes, rng):
     return params
 
 
-def check_params(params):
-    """`params` as a list of float (W, b) pairs whose shapes chain, or ValueError."""
-    if not isinstance(params, Sequence) or len(params) == 0:
-        raise ValueError("params must be a non-empty list of (W, b) tuples, one per layer")
-    checked = []
-    previous_width = None
-    for index, layer in enumerate(params):
-        if not isinstance(layer, Sequence) or len(layer) != 2:
-            raise ValueError(f"params[{index}] must be a (W, b) pair")
-        weights, bias = np.asarray(layer[0]), np.asarray(layer[1])
-        if weights.ndim != 2 or bias.ndim != 1 or bias.shape[0] != weights.shape[1]:
-            raise ValueError(
-                f"params[{index}]: W must be (d_in, d_out) and b (d_out,), "
-                f"got W {weights.shape} and b {bias.shape}"
-            )
-        if weights.dtype.kind != "f" or bias.dtype.kind != "f":
-            raise ValueError(f"params[{index}]: W and b must be float arrays")
-        if previous_width is not None and weights.shape[0] != previous_width:
-            raise ValueError(
-                f"params[{index}]: W has {weights.shape[0]} input rows but the layer before "
-                f"has {previous_width} outputs"
-            )
-        previous_width = weights.shape[1]
-        checked.append((weights, bias))
-    return checked
-
-
-def check_inputs(params, x):
-    """`x` as a finite float array (n, d) that fits the first layer of `params`, or ValueError."""
-    x = np.asarray(x)
-    if x.dtype.kind not in "iuf" or x.dtype.kind == "b":
-        raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
-    if x.ndim != 2:
-        raise ValueError(f"x must have shape (n, d) with one example per row, got shape {x.shape}")
-    d_in = params[0][0].shape[0]
-    if x.shape[1] != d_in:
-        raise ValueError(f"x has {x.shape[1]} features per row but the first layer expects {d_in}")
-    if x.dtype.kind != "f":
-        x = x.astype(np.float64)
-    if not np.isfinite(x).all():
-        raise ValueError("x contains nan or inf")
-    return x
-
-
 def check_loss(loss):
     """ValueError unless `loss` is one of `LOSSES`."""
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    check_choice(loss, LOSSES, "loss")
 
 
 def check_activation(activation):
-    """ValueError unless `activation` is a key of `ACTIVATIONS`."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    """The ``(function, derivative)`` pair of `activation`; ValueError unless it is a key of
+    `ACTIVATIONS`."""
+    check_choice(activation, ACTIVATIONS, "activation")
     return ACTIVATIONS[activation]
 
 
 def _forward_cache(params, x, activation):
-    """Forward pass keeping every layer's input ``a`` and hidden ``z`` for backpropagation."""
-    function, _ = check_activation(activation)
+    """Forward pass keeping every layer's input ``a`` and hidden ``z`` for backpropagation
+    (unchecked: `params`, `x` and `activation` as the public functions checked them)."""
+    function, _ = ACTIVATIONS[activation]
     inputs, weighted = [], []
     a = x
     for index, (weights, bias) in enumerate(params):
@@ -225,6 +181,7 @@ def forward(params, x, activation="tanh"):
     """
     params = check_params(params)
     x = check_inputs(params, x)
+    check_activation(activation)
     logits, _, _ = _forward_cache(params, x, activation)
     return logits
 
@@ -266,15 +223,8 @@ def loss_and_grads(params, x, labels, loss="cross_entropy", activation="tanh"):
     ...
     ValueError: labels[1] = 3 is outside 0..2 (num_classes=3); the lecture numbers classes 1..m...
     """
-    params = check_params(params)
-    x = check_inputs(params, x)
-    check_activation(activation)
-    check_loss(loss)
-    labels_array = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
-    if x.shape[0] == 0:
-        raise ValueError("x has no rows: the mean cost over zero examples is undefined")
-
-    return _backpropagate(params, x, labels_array, loss, activation)
+    params, x, labels = check_examples(params, x, labels, loss, activation, LOSSES, ACTIVATIONS)
+    return _backpropagate(params, x, labels, loss, activation)
 
 
 def cost_from_logits(logits, labels, loss="cross_entropy"):
@@ -315,7 +265,11 @@ def params_to_vector(params):
     >>> params_to_vector(params).shape
     (9,)
     """
-    params = check_params(params)
+    return _to_vector(check_params(params))
+
+
+def _to_vector(params):
+    """`params_to_vector` unchecked."""
     return np.concatenate([np.ravel(array) for layer in params for array in layer]).astype(float)
 
 
@@ -335,6 +289,12 @@ def vector_to_params(vector, like):
     sizes = [array.size for layer in like for array in layer]
     if vector.ndim != 1 or vector.size != sum(sizes):
         raise ValueError(f"vector has {vector.size} entries but the parameters have {sum(sizes)}")
+    return _from_vector(vector, like)
+
+
+def _from_vector(vector, like):
+    """`vector_to_params` unchecked: `vector` float64 of the right size, `like` checked."""
+    sizes = [array.size for layer in like for array in layer]
     pieces = np.split(vector, np.cumsum(sizes)[:-1])
     shapes = [array.shape for layer in like for array in layer]
     arrays = [piece.reshape(shape) for piece, shape in zip(pieces, shapes, strict=True)]
@@ -355,17 +315,15 @@ def gradient_check(params, x, labels, loss="cross_entropy", activation="tanh", e
     >>> bool(gradient_check(params, x, labels, loss="mse") < 1e-7)
     True
     """
-    _, grads = loss_and_grads(params, x, labels, loss=loss, activation=activation)
-    like = check_params(params)
-    x = check_inputs(like, x)
-    labels = as_class_labels(labels, like[-1][0].shape[1])
+    params, x, labels = check_examples(params, x, labels, loss, activation, LOSSES, ACTIVATIONS)
+    _, grads = _backpropagate(params, x, labels, loss, activation, with_cost=False)
 
-    def cost_of(vector):
-        logits, _, _ = _forward_cache(vector_to_params(vector, like), x, activation)
+    def cost_of(vector):  # called 2P times: nothing in here checks its input again
+        logits, _, _ = _forward_cache(_from_vector(vector, params), x, activation)
         return cost_from_logits(logits, labels, loss)
 
-    numerical = numerical_gradient(cost_of, params_to_vector(like), eps=eps)
-    backprop = params_to_vector(grads)
+    numerical = numerical_gradient(cost_of, _to_vector(params), eps=eps)
+    backprop = _to_vector(grads)
     scale = np.linalg.norm(backprop) + np.linalg.norm(numerical)
     if scale == 0:
         return 0.0

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_positive_int, infinite_maxima, normalize_axis
+from ._validation import as_float_array, as_logits, check_positive_int, infinite_maxima
 from .error_free import accurate_sum, two_product, two_sum
 
 __all__ = [
@@ -219,13 +219,6 @@ def finalize(state):
     return log_q[()]
 
 
-def _as_slices(z, axis):
-    """Validate `z` and return it with the class axis moved last, plus the normalised axis."""
-    x = as_float_array(z, "z")
-    axis = normalize_axis(x, axis, "z")
-    return np.moveaxis(x, axis, -1), axis
-
-
 def _check_block_size(block_size):
     return check_positive_int(block_size, "block_size")
 
@@ -267,7 +260,7 @@ def online_logsumexp(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
     >>> float(online_logsumexp(z, block_size=2))  # the naive sum of exps overflows
     1000.4076059644444
     """
-    x, _ = _as_slices(z, axis)
+    x, _ = as_logits(z, axis)
     block_size = _check_block_size(block_size)
     return finalize(_normalizer_pass(x, block_size, cost))
 
@@ -287,7 +280,7 @@ def online_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
     array([[0.5, 0. , 0.5],
            [0.5, 0. , 0.5]])
     """
-    x, axis = _as_slices(z, axis)
+    x, axis = as_logits(z, axis)
     block_size = _check_block_size(block_size)
     state = _normalizer_pass(x, block_size, cost)
     max_z = state.max_z[..., np.newaxis]
@@ -327,7 +320,7 @@ def three_pass_softmax(z, axis=-1, *, block_size=DEFAULT_BLOCK_SIZE, cost=None):
     >>> cost
     StreamCost(passes=3, elements_read=6, exps=4, elements_written=2)
     """
-    x, axis = _as_slices(z, axis)
+    x, axis = as_logits(z, axis)
     block_size = _check_block_size(block_size)
     cost = StreamCost() if cost is None else cost
     blocks = [slice(start, start + block_size) for start in range(0, x.shape[-1], block_size)]

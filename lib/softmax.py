@@ -5,7 +5,9 @@ Read top to bottom, as chapter 5 tells it:
 1. `softmax_naive` -- the textbook ``exp(z) / sum(exp(z))``, kept to show how it fails.
 2. `softmax` -- eq. (14): shift by ``a = max_j z_j``, exponentiate, divide by the sum.
 3. `logsumexp_parts`, `logsumexp`, `log_softmax` -- ``log Q = a + log1p(s)``, where
-   ``s = sum over j != k of exp(z_j - a)`` leaves out the exact 1 of the maximal class ``k``.
+   ``s = sum over j != k of exp(z_j - a)`` leaves out the exact 1 of the maximal class ``k``;
+   `lib.error_free.correct_shift_rounding` undoes the rounding of ``z_j - a`` on the rows
+   where it would cost a dominant class more than a few ulp.
 4. `softmax_jacobian` -- ``dP/dz = diag(P) - P P^T`` for one example.
 
 Symbols are the lecture's (``z`` logits, ``P`` probabilities, ``Q`` their normaliser); the
@@ -17,12 +19,10 @@ other. Every function raises `ValueError` for a slice whose logits are all -inf 
 possible), an empty class axis, or complex input. No numpy RuntimeWarning escapes.
 """
 
-import math
-
 import numpy as np
 
-from ._validation import as_float_array, infinite_maxima, normalize_axis
-from .error_free import accurate_sum, two_sum
+from ._validation import as_float_array, as_logits, infinite_maxima, normalize_axis
+from .error_free import accurate_sum, correct_shift_rounding
 
 SHORT_ROW = 128  # classes; np.sum is not pairwise up to 128 terms: einsum is as accurate there
 
@@ -87,18 +87,17 @@ def softmax(z, axis=-1):
     array([[1. , 0. ],
            [0.5, 0.5]])
     """
-    x = as_float_array(z, "z")
-    axis = normalize_axis(x, axis, "z")
+    x, axis = as_logits(z, axis)  # checked once; the classes last (a view)
     with np.errstate(all="ignore"):  # z - a may overflow to -inf, whose exp is 0: harmless
-        a = np.max(x, axis=axis, keepdims=True)
+        a = np.max(x, axis=-1, keepdims=True)  # a = max_j z_j (the lecture's r = -a)
+        at_inf = infinite_maxima(a, axis)  # ValueError if no class is possible
         probs = np.subtract(x, a)  # z_j - a <= 0: no exponential can overflow
         np.exp(probs, out=probs)  # in place (here and below): one array instead of three
-        np.divide(probs, np.sum(probs, axis=axis, keepdims=True), out=probs)
-        at_inf = infinite_maxima(a, axis)
+        np.divide(probs, np.sum(probs, axis=-1, keepdims=True), out=probs)
         if at_inf is not None:  # the limit: classes at +inf share the probability
             tied = x == np.inf
-            probs = np.where(at_inf, tied / np.sum(tied, axis=axis, keepdims=True), probs)
-    return probs
+            probs = np.where(at_inf, tied / np.sum(tied, axis=-1, keepdims=True), probs)
+    return np.moveaxis(probs, -1, axis)
 
 
 def logsumexp_parts(z, axis=-1, *, accurate=True):
@@ -130,11 +129,17 @@ def logsumexp_parts(z, axis=-1, *, accurate=True):
     >>> [float(part) for part in logsumexp_parts(z)]
     [0.0, 4.248354255291589e-18]
     """
-    x = as_float_array(z, "z")
-    axis = normalize_axis(x, axis, "z")
+    x, axis = as_logits(z, axis, contiguous=True)  # checked once; classes last, in memory too
     with np.errstate(all="ignore"):  # z - a may overflow to -inf: its exp is 0, harmless
-        x_last = np.ascontiguousarray(np.moveaxis(x, axis, -1))  # the classes last, in memory too
-        a, _, log_norm = _log_normalizer(x_last, axis, accurate)
+        a, top = _maximum(x)  # a = max_j z_j, at the flat positions `top` of x
+        infinite_maxima(a, axis)  # ValueError if no class is possible
+        shifted = x - a  # z_j - a <= 0
+        others = np.exp(shifted)
+        others.reshape(-1)[top] = 0.0  # s leaves out the exact e^0 = 1 of the maximal class
+        s = np.add(*accurate_sum(others))[..., np.newaxis] if accurate else _row_sum(others)
+        log_norm = np.log1p(s).astype(x.dtype, copy=False)  # L = log(1 + s), every digit of s
+        ulps = np.abs(a + log_norm) / (2 * log_norm) if accurate else 8  # u |a + L| / 2, or 8 u L
+        log_norm = correct_shift_rounding(x, a, shifted, others, s, log_norm, ulps)
     return a[..., 0], log_norm[..., 0]
 
 
@@ -170,8 +175,8 @@ def logsumexp(z, axis=-1, keepdims=False):
     a, log_norm = logsumexp_parts(z, axis)
     with np.errstate(invalid="ignore"):
         log_q = np.where(a == np.inf, a, a + log_norm)  # +inf stays +inf, nan stays nan
-    if keepdims:
-        log_q = np.expand_dims(log_q, normalize_axis(np.asarray(z), axis, "z"))
+    if keepdims:  # `axis` was checked above; a negative one counts from the end here too
+        log_q = np.expand_dims(log_q, axis)
     return log_q[()]
 
 
@@ -191,10 +196,13 @@ def log_softmax(z, axis=-1):
 
     Notes
     -----
-    Both terms are :math:`\\le 0` and never cancel: every entry is within 10 ulp of the exact
-    value (tests/test_accuracy.py). The most probable class gets :math:`-\\operatorname{log1p}(s)`
-    where ``z - a - log(sum(exp(z - a)))`` gives 0: the cost :math:`C_i = -\\log P_{y_i}` of a
-    confident, correct prediction would vanish.
+    Eq. (14) in log-space: :math:`a = \\max_k z_k`, :math:`s = \\sum_{j \\ne k} e^{z_j - a}`,
+    :math:`\\log P_j = (z_j - a) - \\operatorname{log1p}(s)`. Both terms are :math:`\\le 0` and
+    never cancel: every entry is within 10 ulp of the exact value (tests/test_accuracy.py), once
+    `lib.error_free.correct_shift_rounding` has undone the rounding of :math:`z_j - a` where
+    it would cost :math:`\\operatorname{log1p}(s)` more than 8 ulp. The most probable class
+    gets :math:`-\\operatorname{log1p}(s)` where ``z - a - log(sum(exp(z - a)))`` gives 0: the
+    cost :math:`C_i = -\\log P_{y_i}` of a confident, correct prediction would vanish.
 
     >>> import numpy as np
     >>> np.log(softmax(np.array([40.0, 0.0])))  # P_0 rounds to 1, so log P_0 = 0 exactly
@@ -202,63 +210,37 @@ def log_softmax(z, axis=-1):
     >>> log_softmax(np.array([40.0, 0.0]))  # the true value, -exp(-40) to first order
     array([-4.24835426e-18, -4.00000000e+01])
     """
-    x = as_float_array(z, "z")
-    axis = normalize_axis(x, axis, "z")
-    x_last = np.ascontiguousarray(np.moveaxis(x, axis, -1))  # the classes last, in memory too
+    x, axis = as_logits(z, axis, contiguous=True)  # checked once; classes last, in memory too
     with np.errstate(all="ignore"):  # z - a may overflow to -inf: the exact value is below -max
-        a, shifted, log_norm = _log_normalizer(x_last, axis, accurate=False)
+        a, top = _maximum(x)  # a = max_j z_j (the lecture's r = -a), at the flat positions `top`
+        at_inf = infinite_maxima(a, axis)  # ValueError if no class is possible
+        shifted = x - a  # z_j - a <= 0: no exponential can overflow
+        others = np.exp(shifted)
+        others.reshape(-1)[top] = 0.0  # s leaves out the exact e^0 = 1 of the maximal class
+        s = _row_sum(others)  # s = sum over j != k of e^(z_j - a)
+        log_norm = np.log1p(s)  # log Q - a = log(1 + s), every digit of s kept
+        log_norm = correct_shift_rounding(x, a, shifted, others, s, log_norm, ulps=8)
         log_probs = np.subtract(shifted, log_norm, out=shifted)  # (z_j - a) - L, in place
-        at_inf = infinite_maxima(a, -1)
         if at_inf is not None:  # the limit: classes at +inf share the probability
-            tied = x_last == np.inf
+            tied = x == np.inf
             limit = np.where(tied, -np.log(np.sum(tied, axis=-1, keepdims=True)), -np.inf)
             log_probs = np.where(at_inf, limit, log_probs)
     return np.moveaxis(log_probs, -1, axis)
 
 
-def _log_normalizer(x, axis, accurate):
-    """``(a, z - a, L)`` of logits `x` with the classes last (`axis`: where they were, for
-    messages); `a` and `L` keep the class axis with length 1."""
-    m = x.shape[-1]
-    k = np.argmax(x, axis=-1, keepdims=True)  # the maximal class (the first if tied, or a nan)
-    top = np.arange(k.size) * m + k.ravel()  # where in x.ravel(): faster than
-    a = x.reshape(-1)[top].reshape(k.shape)  # take_along_axis for many short rows
-    infinite_maxima(np.moveaxis(a, -1, axis), axis)  # all -inf: no distribution, ValueError
-    shifted = x - a  # d_j = z_j - a <= 0, rounded
-    terms = np.exp(shifted)
-    terms.reshape(-1)[top] = 0.0  # leave out the exact 1 of the maximum
-    if accurate:
-        total = np.add(*accurate_sum(terms))[..., np.newaxis]
-    elif x.shape[-1] <= SHORT_ROW:  # numpy's sum pays a per-row overhead that einsum does not
-        total = np.einsum("...j->...", terms)[..., np.newaxis]
-    else:
-        total = np.sum(terms, axis=-1, keepdims=True)
-    log_norm = np.log1p(total).astype(x.dtype, copy=False)
-    # Rounding d_j = z_j - a loses up to u |d_j|, which exp turns into a relative error of
-    # |d_j| units in term j: L moves by up to u B / (1 + s), B = -sum_j t_j d_j. Where that
-    # could cost more than a few ulp of the result (a dominant class: s is small), TwoSum
-    # gives the exact error e_j = z_j - a - d_j, and e^{d_j + e_j} = e^{d_j} (1 + e_j).
-    if accurate:  # logsumexp: within u |a + L| / 2
-        suspect = np.flatnonzero(total > 0)  # nan compares False: left alone
-        tolerance = np.abs(a + log_norm).ravel()[suspect] / 2
-    else:  # log_softmax: within 8 u L, which holds if s >= (m - 1) e^-8: B <= 8 (1 + s) L
-        suspect = np.flatnonzero(total < (m - 1) * math.exp(-8))  # s = 0 fails the entropy test
-        tolerance = 8 * log_norm.ravel()[suspect]
-    s_rows = total.ravel()[suspect]
-    tolerance *= 1 + s_rows  # ... of u (1 + s), to compare with B
-    maybe = s_rows * (math.log(max(m - 1, 1)) - np.log(s_rows)) > tolerance  # entropy >= B
-    rows, tolerance = suspect[maybe], tolerance[maybe]
-    if rows.size:  # B itself, for the rows the entropy bound did not clear
-        pick = slice(None) if rows.size == total.size else rows  # all rows: no copies
-        spread = -np.einsum("ij,ij->i", terms.reshape(-1, m)[pick], shifted.reshape(-1, m)[pick])
-        rows = rows[~(spread <= tolerance)]  # nan (0 times a -inf logit): correct it too
-    if rows.size:
-        terms_rows = terms.reshape(-1, m)[rows].astype(np.float64)
-        _, error = two_sum(x.reshape(-1, m)[rows], -a.reshape(-1, 1)[rows])  # d + e = z - a
-        error = np.where(terms_rows > 0, error, 0.0)  # a -inf logit: no term, no correction
-        corrected = np.add(*accurate_sum(terms_rows)) + np.einsum("ij,ij->i", terms_rows, error)
-        log_norm.reshape(-1)[rows] = np.log1p(corrected)  # one rounding to the dtype
-    return a, shifted, log_norm
+def _maximum(x):
+    """``(a, top)``: the maximum of each row of `x` (classes last, C-contiguous), shape
+    (..., 1), and where it is in ``x.ravel()`` (the first maximal class, or the first nan)."""
+    k = np.argmax(x, axis=-1)  # cheaper than np.max on short rows, and it says where
+    top = np.arange(k.size) * x.shape[-1] + k.ravel()  # flat indices: faster than
+    return x.reshape(-1)[top].reshape(k.shape + (1,)), top  # take_along_axis on short rows
+
+
+def _row_sum(terms):
+    """Sum along the last axis, keeping it with length 1."""
+    if terms.shape[-1] <= SHORT_ROW:  # numpy's sum pays a per-row overhead that einsum does not
+        return np.einsum("...j->...", terms)[..., np.newaxis]
+    return np.sum(terms, axis=-1, keepdims=True)
 
 
 def softmax_jacobian(z):

@@ -13,16 +13,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lib._validation import as_labels_for, check_positive_int
+from lib._validation import check_examples, check_positive_int
 from lib.network import (
-    check_activation,
-    check_inputs,
-    check_loss,
-    check_params,
+    ACTIVATIONS,
+    LOSSES,
+    _backpropagate,
+    _forward_cache,
     cost_from_logits,
     forward,
     init_params,
-    loss_and_grads,
 )
 
 __all__ = [
@@ -129,16 +128,15 @@ def evaluate(params, x, labels, loss="cross_entropy", activation="tanh"):
     >>> round(cost, 6) == round(float(np.log(4)), 6), share
     (True, 0.3333333333333333)
     """
-    params = check_params(params)
-    x = check_inputs(params, x)
-    check_activation(activation)
-    check_loss(loss)
-    labels = as_labels_for(labels, x.shape[0], params[-1][0].shape[1])
-    if labels.size == 0:
-        raise ValueError("x has no rows: the mean cost over zero examples is undefined")
+    params, x, labels = check_examples(params, x, labels, loss, activation, LOSSES, ACTIVATIONS)
+    return _evaluate(params, x, labels, loss, activation)
+
+
+def _evaluate(params, x, labels, loss, activation):
+    """`evaluate` unchecked (for `train`, which checked its inputs once)."""
     from sklearn.metrics import accuracy_score  # here only: `import lib` needs numpy alone
 
-    logits = forward(params, x, activation)
+    logits, _, _ = _forward_cache(params, x, activation)
     return cost_from_logits(logits, labels, loss), float(accuracy_score(labels, logits.argmax(1)))
 
 
@@ -195,14 +193,7 @@ def train(
     >>> bool(history["train_cost"][-1] < history["train_cost"][0]), history["train_accuracy"][-1]
     (True, np.float64(1.0))
     """
-    params = check_params(params)
-    x = check_inputs(params, x)
-    check_activation(activation)
-    check_loss(loss)
-    num_classes = params[-1][0].shape[1]
-    labels = as_labels_for(labels, x.shape[0], num_classes)
-    if x.shape[0] == 0:
-        raise ValueError("x has no rows: there is nothing to train on")
+    params, x, labels = check_examples(params, x, labels, loss, activation, LOSSES, ACTIVATIONS)
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     if not (isinstance(learning_rate, int | float) and np.isfinite(learning_rate)) or (
@@ -215,8 +206,9 @@ def train(
             continue
         if x_held is None or labels_held is None:
             raise ValueError(f"give both x_{name} and labels_{name}, or neither")
-        x_held = check_inputs(params, x_held)
-        labels_held = as_labels_for(labels_held, x_held.shape[0], num_classes, f"labels_{name}")
+        _, x_held, labels_held = check_examples(
+            params, x_held, labels_held, loss, activation, LOSSES, ACTIVATIONS, f"labels_{name}"
+        )
         held_out[name] = (x_held, labels_held)
 
     params = [(weights.astype(np.float64), bias.astype(np.float64)) for weights, bias in params]
@@ -227,10 +219,10 @@ def train(
     history["epoch"] = np.arange(epochs + 1)
 
     def record(epoch):
-        cost, share = evaluate(params, x, labels, loss, activation)
+        cost, share = _evaluate(params, x, labels, loss, activation)
         history["train_cost"][epoch], history["train_accuracy"][epoch] = cost, share
         for name, (x_held, labels_held) in held_out.items():
-            cost, share = evaluate(params, x_held, labels_held, loss, activation)
+            cost, share = _evaluate(params, x_held, labels_held, loss, activation)
             history[f"{name}_cost"][epoch], history[f"{name}_accuracy"][epoch] = cost, share
 
     record(0)
@@ -239,7 +231,9 @@ def train(
         order = rng.permutation(n)
         for start in range(0, n, batch_size):
             batch = order[start : start + batch_size]
-            _, grads = loss_and_grads(params, x[batch], labels[batch], loss, activation)
+            _, grads = _backpropagate(  # unchecked: x and labels were checked once, above
+                params, x[batch], labels[batch], loss, activation, with_cost=False
+            )
             params = [
                 (weights - learning_rate * d_weights, bias - learning_rate * d_bias)
                 for (weights, bias), (d_weights, d_bias) in zip(params, grads, strict=True)

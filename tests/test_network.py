@@ -8,6 +8,7 @@ networks with 0, 1 and 2 hidden layers.
 import numpy as np
 import pytest
 
+import lib._validation
 from lib import network, numerical_gradient, relative_error
 from lib.network import (
     forward,
@@ -252,6 +253,21 @@ def test_init_params_requires_a_generator():
     # A bare seed or the legacy global state would make "fixed seed, fixed result" easy to break.
     with pytest.raises(ValueError, match="Generator"):
         init_params([4, 3], 0)
+
+
+def test_gradient_check_checks_its_inputs_once_not_in_each_of_its_2p_costs(monkeypatch):
+    # the 2P cost evaluations of the central differences call the unchecked forward pass
+    calls, check_params = [], network.check_params
+
+    def counted(params):
+        calls.append(1)
+        return check_params(params)
+
+    for module in (lib._validation, network):  # lib.network imports the name too
+        monkeypatch.setattr(module, "check_params", counted)
+    params, x, labels = make_problem([5, 6, 4])
+    assert gradient_check(params, x, labels) < 1e-7
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from strategies import LIB_SETTINGS, dyadic_logits, logits, shifts
 
 from lib import log_softmax, logsumexp, softmax, softmax_jacobian, softmax_naive
+from lib.error_free import correct_shift_rounding
+from lib.reference import mp_log_softmax, ulp_error
 
 
 def unit_roundoff(dtype):
@@ -143,6 +145,45 @@ def test_log_softmax_is_z_minus_logsumexp(z):
     u = unit_roundoff(z.dtype)
     tolerance = 16 * u * (np.abs(expected) + np.abs(z) + 1)
     assert np.all(np.abs(log_softmax(z) - expected) <= tolerance)
+
+
+# --- the rounding of z_j - a, undone (lib.error_free.correct_shift_rounding) ---------------
+
+
+def shift_pieces(z):
+    """``(a, z - a, terms, s, log1p(s))`` of rows `z` as log_softmax forms them: ``terms`` are
+    the ``e^(z_j - a)`` with the maximal class left out, ``s`` their sum."""
+    rows, top = np.arange(z.shape[0]), np.argmax(z, axis=1)
+    a = z[rows, top][:, np.newaxis]
+    shifted = z - a
+    terms = np.exp(shifted)
+    terms[rows, top] = 0.0
+    total = np.sum(terms, axis=1, keepdims=True)
+    return a, shifted, terms, total, np.log1p(total)
+
+
+@LIB_SETTINGS
+@given(logits(bound=50.0, min_classes=2))
+def test_with_no_tolerance_the_corrected_log1p_of_s_is_within_3_ulp(z):
+    # ulps=0 corrects every row whose shift was rounded; exact: -log P_k = log1p(s) (mpmath).
+    # Left: exp's own rounding of each term and the last rounding (measured: 2.0 ulp in
+    # float64, 2.3 in float32); uncorrected, these rows are off by up to |z_j - a| ulp.
+    a, shifted, terms, total, log_norm = shift_pieces(z)
+    corrected = correct_shift_rounding(z, a, shifted, terms, total, log_norm, ulps=0)
+    exact = -mp_log_softmax(z)[np.arange(z.shape[0]), np.argmax(z, axis=1)]
+    assert corrected.dtype == z.dtype
+    assert np.all(ulp_error(corrected[:, 0], exact, z.dtype) <= 3)
+
+
+def test_the_uncorrected_log1p_of_s_of_a_dominant_class_is_off_by_28_ulp():
+    # z_1 - a = -32.7 is rounded; e^(z_1 - a) turns that into 28 ulp of L = log1p(s), more than
+    # log_softmax's 10-ulp contract allows; the correction leaves under 1 ulp (mpmath reference)
+    z = np.array([[0.75, -31.95]])
+    a, shifted, terms, total, log_norm = shift_pieces(z)
+    exact = -mp_log_softmax(z)[:, 0]
+    assert ulp_error(log_norm[:, 0], exact, np.float64) > 20
+    corrected = correct_shift_rounding(z, a, shifted, terms, total, log_norm.copy(), ulps=8)
+    assert ulp_error(corrected[:, 0], exact, np.float64) <= 1
 
 
 # --- scipy.special as an independent reference --------------------------------------------

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import lib._validation
 from lib.network import forward, init_params, loss_and_grads
 from lib.training import (
     epochs_to_reach,
@@ -144,6 +145,27 @@ def test_train_rejects_bad_options(options, message):
     params = init_params([4, 3], np.random.default_rng(0))
     with pytest.raises(ValueError, match=message):
         train(params, x, labels, **options)
+
+
+def count_parameter_checks(monkeypatch):
+    """A list that gets one entry per call of `lib._validation.check_params` from now on."""
+    calls, check_params = [], lib._validation.check_params
+    monkeypatch.setattr(
+        lib._validation, "check_params", lambda params: calls.append(1) or check_params(params)
+    )
+    return calls
+
+
+def test_train_checks_its_inputs_once_not_in_every_batch(monkeypatch):
+    # Validation belongs to the entry point: 15 batches an epoch, 3 epochs, 2 scores after each
+    # call the unchecked core, so only the training set and the test set are checked
+    calls = count_parameter_checks(monkeypatch)
+    x, labels = blobs()
+    params = init_params([4, 3], np.random.default_rng(0))
+    train(
+        params, x, labels, epochs=3, learning_rate=0.1, batch_size=4, x_test=x, labels_test=labels
+    )
+    assert len(calls) == 2
 
 
 def test_train_rejects_labels_that_do_not_match_x():
