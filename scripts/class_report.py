@@ -55,16 +55,31 @@ def _task_chapters(course, records):
     return chapters
 
 
+def _autograded_cells(course, name):
+    """grade_ids of the auto-graded cells: the graded code cells of the instructor version
+    (graded markdown cells are the written answers, scored by hand)."""
+    import nbformat
+
+    found = set()
+    for path in (course / "source" / name).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and cell.cell_type == "code":
+                found.add(meta["grade_id"])
+    return found
+
+
 def summarise(course, name, gradebook_scores):
     """Every number the page shows, from the gradebook scores (scripts/assignments.py scores),
     the per-check records and the similarity report."""
+    autograded = _autograded_cells(course, name)
     students = sorted(gradebook_scores)
     totals = {s: gradebook_scores[s]["score"] for s in students}
     cells_max, auto_cells = {}, {}  # grade_id -> points; the auto-graded ones
     for s in students:
         for task, cell in gradebook_scores[s]["cells"].items():
             cells_max[task] = cell["max"]
-            if cell["auto"] is not None:
+            if task in autograded:
                 auto_cells[task] = cell["max"]
     max_score = sum(cells_max.values())
     records = _records(course, name)
@@ -246,8 +261,13 @@ def render(data, site_url):
                 detail += f", for <code>{e(str(row['input']))}</code>"
             out.append(
                 f"<li><code>{e(row['task'])}</code>, {e(row['check'])}: failed by {failed} of "
-                f"{row['students']}; {detail}. "
-                f"{_link(site_url, row['chapter'], 'The section that teaches it.')}</li>"
+                f"{row['students']}; {detail}."
+                + (
+                    f" {_link(site_url, row['chapter'], 'The section that teaches it.')}"
+                    if row["chapter"]
+                    else ""
+                )
+                + "</li>"
             )
         out.append("</ol>")
     out.append("<h2>Similar submissions</h2>")
