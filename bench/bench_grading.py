@@ -10,7 +10,9 @@ every kernel in the course's bubblewrap sandbox. Printed per run:
   submission, and the "overhead": core-seconds per submission (wall x jobs / submissions) less
   the kernel's own CPU work for one submission (measured once, outside nbgrader: the same
   notebook executed by nbclient in a plain kernel, which reports its own CPU time);
-- the ratio of wall time to the kernels' own CPU time (submissions x kernel CPU).
+- the ratio of wall time to the kernels' own CPU time (submissions x kernel CPU);
+- the CPU overhead: CPU seconds per submission less the kernel's own work. On a loaded machine
+  the wall-clock columns measure the load; this one measures what grading itself spends.
 
     .venv/bin/python bench/bench_grading.py                      # 24 and 200, --jobs 1 and 2
     .venv/bin/python bench/bench_grading.py --sizes 6 --jobs 1 2 # a quick check
@@ -112,16 +114,20 @@ def main():
             course, notebook = make_class(Path(tmp), args.assignment, size)
             own = kernel_cpu(notebook)
             print(f"\n{size} submissions; one kernel's own work: {own:.2f} CPU s")
-            print(f"{'jobs':>4} {'wall s':>8} {'s/sub':>7} {'speed-up':>8} {'CPU s/sub':>9} "
-                  f"{'overhead s/sub':>14} {'wall/kernel CPU':>15}")  # fmt: skip
+            columns = ("jobs", "wall s", "s/sub", "speed-up", "CPU s/sub", "overhead s/sub",
+                       "wall/kernel CPU", "CPU overhead")  # fmt: skip
+            widths = (4, 8, 7, 8, 9, 14, 15, 12)
+            print(" ".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
             serial = None
             for jobs in args.jobs:
                 wall, cpu = grade(course, args.assignment, jobs)
                 serial = serial or wall
                 overhead = wall * min(jobs, os.cpu_count() or 1) / size - own
-                ratio = wall / (size * own)
-                print(f"{jobs:4d} {wall:8.1f} {wall / size:7.2f} {serial / wall:8.2f} "
-                      f"{cpu / size:9.2f} {overhead:14.2f} {ratio:15.2f}")  # fmt: skip
+                values = (wall, wall / size, serial / wall, cpu / size, overhead,
+                          wall / (size * own), cpu / size - own)  # fmt: skip
+                cells = zip(values, widths[1:], strict=True)
+                row = [f"{jobs:4d}"] + [f"{v:{w}.2f}" for v, w in cells]
+                print(" ".join(row))
 
 
 if __name__ == "__main__":

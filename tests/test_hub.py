@@ -320,6 +320,9 @@ def _start(base, users, running):
     port = free_port()
     admin_token = secrets.token_hex(32)
     env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", COURSE_HUB_API_TOKEN=admin_token)
+    # a course secret in the hub's environment (the grader's hidden inputs): no user's server
+    # may inherit it, nor the admin token above
+    env.setdefault("SOFTMAX_COURSE_SECRET", secrets.token_hex(16))
     env.update(
         COURSE_HUB_STUDENTS=",".join(users[s] for s in WORK),
         COURSE_HUB_INSTRUCTORS=users["ins"],
@@ -493,6 +496,13 @@ def test_students_cannot_read_each_other_or_the_course(hub, round_trip):
         assert Path(path).exists(), path
     inbound = sorted(os.listdir(hub.exchange / COURSE_ID / "inbound"))
     assert len(inbound) == len(WORK), inbound
+
+
+def test_no_secret_of_the_hub_reaches_a_students_kernel(hub, round_trip):
+    shown = hub.run_code(ATTACKER, "import os; print(sorted(os.environ))")
+    names = set(json.loads(shown.replace("'", '"')))
+    assert not names & {"SOFTMAX_COURSE_SECRET", "COURSE_HUB_API_TOKEN", "CONFIGPROXY_AUTH_TOKEN"}
+    assert "JUPYTERHUB_API_TOKEN" in names  # the student's own server token, and only that
 
 
 def test_a_students_token_opens_only_their_own_server(hub, round_trip):

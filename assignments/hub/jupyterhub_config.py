@@ -92,6 +92,9 @@ def role_config(spawner):
     return str(HERE / role)
 
 
+# A user's server gets only these variables and those of Spawner.env_keep (PATH, LANG, ...):
+# nothing else of the hub's own environment (its API tokens, a course secret) reaches it. The
+# grader's course secret is the instructor's file ~/course/.course_secret (assignments/README.md).
 c.Spawner.environment = {
     "JUPYTER_CONFIG_PATH": role_config,
     # the newer layout of Jupyter's own folders (silences a deprecation warning)
