@@ -141,4 +141,5 @@ test-hub: $(STAMP) $(VENDOR_STAMP)
 clean:
 	rm -rf _build .pytest_cache .hypothesis test-output web/static/npm web/node_modules
 	rm -rf assignments/release assignments/gradebook.db assignments/downloaded assignments/submitted \
-	       assignments/autograded assignments/feedback assignments/grades.csv assignments/.nbgrader.log
+	       assignments/autograded assignments/feedback assignments/grades.csv assignments/.nbgrader.log \
+	       assignments/reports assignments/checks
