@@ -74,6 +74,19 @@ def collect(course, name, folder):
     nbgrader(course, "zip_collect", name, "--force")
 
 
+def ensure_course_secret(course):
+    """Make the grader's course secret before parallel runs, if this grader has one.
+
+    The first grading run writes a random secret when there is none (grader/inputs.py); two
+    runs started at once would both try. So one small process writes it first."""
+    if os.environ.get("SOFTMAX_COURSE_SECRET") or (course / ".course_secret").exists():
+        return
+    if not (course / "grader" / "inputs.py").exists():
+        return
+    code = "import grader.inputs as i; i.course_secret(root='.')"
+    subprocess.run([sys.executable, "-c", code], cwd=course, check=True)
+
+
 def autograde(course, name, jobs=1):
     """Autograde every collected submission of `name`, `jobs` submissions at a time.
 
@@ -93,6 +106,7 @@ def autograde(course, name, jobs=1):
         nbgrader(course, "autograde", name, "--force")
         return
     shares = [students[k::jobs] for k in range(min(jobs, len(students)))]
+    ensure_course_secret(course)
     db_url = f"sqlite:///{gradebook.resolve()}?timeout=600"
 
     def grade_share(share):
