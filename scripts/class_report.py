@@ -190,6 +190,16 @@ def _figures(data):
     return figures
 
 
+def _section(chapter):
+    """A short name of a chapter section from its URL: 'ch. 3, cross entropy and what a nat is'."""
+    page, _, anchor = chapter.partition("#")
+    stem = page.rsplit("/", 1)[-1].removesuffix(".html")
+    number, _, title = stem.partition("_")
+    name = f"ch. {int(number)}" if number.isdigit() else stem
+    words = (anchor or title).replace("-", " ").replace("_", " ")
+    return f"{name}, {words}" if words else name
+
+
 def _link(site_url, chapter, text):
     if not chapter:
         return html.escape(text)
@@ -209,7 +219,8 @@ def render(data, site_url):
         "<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;"
         "padding:0 1rem;color:#1a1a1a;line-height:1.45}table{border-collapse:collapse;"
         "width:100%;font-size:.92rem}th,td{border-bottom:1px solid #bbb;padding:.3rem .4rem;"
-        "text-align:left;vertical-align:top}td.n{text-align:right}img{max-width:100%}"
+        "text-align:left;vertical-align:top}td.n{text-align:right;white-space:nowrap}"
+        "td:first-child code{white-space:nowrap}img{max-width:100%}"
         "code{font-size:.88rem;overflow-wrap:anywhere}a{color:#0b4f8a}</style>",
         "</head><body><main>",
         f"<h1>What the class missed: <code>{e(data['assignment'])}</code></h1>",
@@ -237,11 +248,14 @@ def render(data, site_url):
         "<th>Pass rate</th><th>Taught in</th></tr></thead><tbody>"
     )
     for row in data["checks"]:
+        taught = (
+            _link(site_url, row["chapter"], _section(row["chapter"])) if row["chapter"] else "—"
+        )
         out.append(
             f"<tr><td><code>{e(row['task'])}</code></td><td>{e(row['check'])}</td>"
             f'<td class="n">{row["passed"]} / {row["students"]}</td>'
             f'<td class="n">{100 * row["pass_rate"]:.0f} %</td>'
-            f"<td>{_link(site_url, row['chapter'], row['chapter'] or '—')}</td></tr>"
+            f"<td>{taught}</td></tr>"
         )
     out.append("</tbody></table>")
     out.append(f"<h2>The three {unit}s most often failed</h2>")
