@@ -129,7 +129,14 @@ assignments-expected: $(STAMP)
 	$(BIN)/python scripts/assignment_reference_values.py
 assignments-grade: $(STAMP)
 	@test -n "$(A)" -a -n "$(IN)" || { echo "usage: make assignments-grade A=softmax_and_cost IN=folder"; exit 2; }
-	$(BIN)/python scripts/assignments.py grade $(A) $(IN)
+	$(BIN)/python scripts/assignments.py grade $(A) $(IN) $(if $(JOBS),--jobs $(JOBS))
+
+## The course on a real JupyterHub (tests/test_hub.py; assignments/README.md "Run it on
+## JupyterHub"): as root, with bubblewrap and user namespaces; it skips with one line where it
+## cannot run (CI=true makes that a failure). It needs the pinned proxy from npm (vendor).
+.PHONY: test-hub
+test-hub: $(STAMP) $(VENDOR_STAMP)
+	$(BIN)/python -m pytest tests/test_hub.py -p no:randomly
 
 ## The students' repository (scripts/student_repo.py): the course without its answers, written to
 ## _build/student-repo/ as a git repository ready to push to _config.yml's repository.url.
@@ -142,4 +149,4 @@ clean:
 	rm -rf _build .pytest_cache .hypothesis test-output web/static/npm web/node_modules
 	rm -rf assignments/release assignments/gradebook.db assignments/downloaded assignments/submitted \
 	       assignments/autograded assignments/feedback assignments/grades.csv assignments/.nbgrader.log \
-	       assignments/reports
+	       assignments/reports assignments/checks
