@@ -31,7 +31,7 @@ from assignment_grading import (
     write_submissions,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_bwrap]
 
 ASSIGNMENTS = ("softmax_and_cost", "train_classifier")
 

@@ -29,7 +29,7 @@ from lib.floating import softmax_shift_divide, softmax_unshifted
 from tests.site_fixtures import SITE, open_site_page, site_pages
 from viz.explorers.slowdown_explorer import SlowdownExplorer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.needs_chromium]
 
 TIMEOUT_MS = 60_000  # a long chapter typesets its math before "load" on a busy 2-core machine
 ROOTS = "fieldset.sx-explorer, fieldset.sd-explorer, fieldset.gx-explorer"
