@@ -149,9 +149,10 @@ test: prerequisites lint book
 prerequisites:
 	@$(PYTHON) scripts/prerequisites.py
 
+## (lib's tests share no module-scoped fixture, so they spread over the workers one by one)
 test-lib: lint
 	@echo "[test-lib] lib's tests and doctests (and viz's doctests): $(LIB_TESTS)"
-	$(call pytest_run,$(XDIST) lib viz $(LIB_TESTS))
+	$(call pytest_run,-n $(WORKERS) --dist load lib viz $(LIB_TESTS))
 
 test-notebooks: $(STAMP)
 	@echo "[test-notebooks] strict nbval of $(NB) on both CPU paths"

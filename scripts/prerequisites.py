@@ -39,7 +39,7 @@ class Tool:
         """The one line that says what is missing and which package brings it."""
         instead = f", or set {self.env}=/path/to/it" if self.env else ""
         return (
-            f"{self.commands[0]} not found: {self.needed_by} need it. Install the Debian package "
+            f"{self.commands[0]} not found, needed by {self.needed_by}. Install the Debian package "
             f"{' '.join(self.packages)} (apt-get install {' '.join(self.packages)}{instead})."
         )
 
