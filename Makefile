@@ -20,7 +20,7 @@ NB ?= chapters/*.ipynb
 .PHONY: book test venv lint lab serve notebooks bench assignments clean help prerequisites
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,8p' Makefile
 
 ## Environment: created on first use, made exactly the lock again when requirements.lock or
 ## pyproject.toml change. requirements.txt is the loose source (what we depend on, with ranges);
