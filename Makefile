@@ -112,7 +112,7 @@ OTHER_LOG := test-output/nbval-other-cpu.log
 # lib's own test modules (with lib's doctests: `make test-lib`)
 LIB_TESTS := $(addprefix tests/test_,$(addsuffix .py,softmax contract accuracy floating online \
                losses network training gradcheck likelihood))
-SITE_TESTS := $(wildcard tests/test_site_*.py tests/test_*_browser.py)
+SITE_TESTS := $(sort $(wildcard tests/test_site_*.py tests/test_*_browser.py))
 ASSIGNMENT_TESTS := $(wildcard tests/test_assignments*.py)
 
 # $(call pytest_two_cpu_paths,WHAT TO RUN,NOTEBOOKS): run pytest on WHAT TO RUN (default CPU
