@@ -14,7 +14,7 @@ round runs every candidate once, in a new random order, and a ratio is the media
 the per-round ratio. The table prints the median time of lib, the speed-up over scipy
 (scipy time / lib time, > 1 means lib is faster) and lib's time in units of one np.exp.
 
-The rule (issue #10): never slower than scipy.special (vs scipy >= 1.00x); the ratio to one
+The rule: never slower than scipy.special (vs scipy >= 1.00x); the ratio to one
 np.exp is reported, not targeted. Not a test: timing is never asserted, it is printed.
 """
 

@@ -1,7 +1,7 @@
 """Accuracy against mpmath (60 digits) on adversarial families, measured in ulps.
 
 The families live in tests/families.py, the exact references and the ulp measure in
-`lib.reference`. Bounds (issue #2): logsumexp within 2 ulp (times the condition number only
+`lib.reference`. Bounds (lib's contract): logsumexp within 2 ulp (times the condition number only
 where the result cancels: see `lib.reference.lse_cancels`), log_softmax within
 10 ulp relative on every entry (the most probable one included), cross_entropy accurate for
 tiny costs. float32 results are measured in float32 ulps.

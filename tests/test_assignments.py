@@ -31,7 +31,7 @@ from assignment_grading import (
     write_submissions,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_bwrap]
 
 ASSIGNMENTS = ("softmax_and_cost", "train_classifier")
 
@@ -62,7 +62,7 @@ EXPECTED = {
         **{student: SOLUTION["softmax_and_cost"] for student in HONEST},
         "blank": NOTHING["softmax_and_cost"],
         "wrong-unshifted": UNSHIFTED,
-        # issue 11: `shifted - log(sum)` rounds a confident prediction's log P to 0
+        # the earlier model solution: `shifted - log(sum)` rounds a confident log P to 0
         "wrong-shifted-log": (3, 0, 2, 2, 1, 2),
         # tampering on top of the unshifted softmax earns exactly what the honest one does
         "tamper-edit-tests": UNSHIFTED,
@@ -74,7 +74,7 @@ EXPECTED = {
         "fault-infinite-loop": (3, 3, 2, 2, 0, 2),
         # the kernel dies in Task 3: Tasks 1-2 keep their points
         "fault-kernel-exit": (3, 3, 0, 0, 0, 0),
-        # issue 14's classes of attack, each on top of the honest work it states
+        # one fixture per class of attack, each on top of the honest work it states
         "attack-hooks": NOTHING["softmax_and_cost"],  # its transformer hides even its own work
         "attack-result-outputs": NOTHING["softmax_and_cost"],
         "attack-poison-pill": NOTHING["softmax_and_cost"],

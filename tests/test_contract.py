@@ -1,4 +1,4 @@
-"""One regression test per point of the numerical contract of issue #2.
+"""One regression test per point of lib's numerical contract (what every public function promises).
 
 Magnitude and class count, warnings, dtypes, inputs left alone, non-finite input,
 errors a student can read, and memory. Accuracy in ulps is in tests/test_accuracy.py.

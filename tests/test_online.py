@@ -1,9 +1,9 @@
 """Tests of lib.online: the online normaliser, its merge, and the streaming softmax.
 
-The central property (issue #4): split the logits into blocks ANY way, merge the block states
+The central property: split the logits into blocks ANY way, merge the block states
 in ANY order, and ``finalize`` gives ``log sum exp`` to within 2 ulp. The reference is the exact
-value (mpmath at 60 digits, rounded once). The issue's own wording, "equals `logsumexp` to
-within 2 ulp", is tested too, against `lib.softmax.logsumexp`, which is itself within 2 ulp of
+value (mpmath at 60 digits, rounded once). The promise in its other form, "equals `logsumexp`
+to within 2 ulp", is tested too, against `lib.softmax.logsumexp`, which is itself within 2 ulp of
 the exact value (tests/test_accuracy.py, including rows of many equal terms).
 The bound is in ulps of ``log Q`` when ``max z >= 0``; when the maximum is negative,
 ``log Q = m + log1p(s)`` can cancel, no float64 algorithm has a small relative error there, and
@@ -81,7 +81,7 @@ def test_any_split_in_any_merge_order_is_within_2_ulp_of_exact(data, logits):
     online = merged_in_order(logits, cuts, order)
     exact = exact_logsumexp(logits)
     assert ulps_between(online, exact, ulp_scale(logits, exact)) <= 2
-    # the issue's wording: equal to logsumexp within 2 ulp (lib.logsumexp is itself <= 2 ulp)
+    # as promised: equal to logsumexp within 2 ulp (lib.logsumexp is itself <= 2 ulp)
     assert ulps_between(online, logsumexp(logits), ulp_scale(logits, exact)) <= 2
 
 

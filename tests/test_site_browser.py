@@ -20,7 +20,7 @@ import pytest
 
 from tests.site_fixtures import ROOT, SITE, open_site_page, site_pages
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.needs_chromium]
 
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
