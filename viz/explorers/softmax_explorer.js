@@ -110,7 +110,11 @@ function render({ model, el }) {
     step: model.get("shift_step"),
     value: model.get("shift"),
   });
-  // T on a log scale: the slider holds log10(T) on a 0.01 grid that contains 0 (T = 1).
+  // T on a log scale: the slider holds log10(T) on a 0.01 grid that contains 0 (T = 1). The
+  // grid's ends lie just outside [temperature_min, temperature_max]; T is clamped to that range,
+  // so the ends of the slider are exactly its stated limits.
+  const [tMin, tMax] = [model.get("temperature_min"), model.get("temperature_max")];
+  const temperatureOf = (v) => Math.min(tMax, Math.max(tMin, 10 ** Number(v)));
   const temperatureSlider = slider(root, `${id}-t`, "Temperature T (log scale)", {
     min: Math.floor(100 * Math.log10(model.get("temperature_min"))) / 100,
     max: Math.ceil(100 * Math.log10(model.get("temperature_max"))) / 100,
@@ -147,6 +151,7 @@ function render({ model, el }) {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = text;
+    if (text.startsWith("bar")) th.className = "explorer-bar-col";
     head.append(th);
   }
   const body = table.createTBody();
@@ -158,6 +163,7 @@ function render({ model, el }) {
     row.append(th);
     const [value, shifted, barCell, naive] = [0, 1, 2, 3].map(() => row.insertCell());
     value.className = shifted.className = naive.className = "sx-num";
+    barCell.className = "explorer-bar-col";
     const track = document.createElement("div");
     track.className = "sx-track";
     track.setAttribute("aria-hidden", "true"); // the number beside it says the same
@@ -176,13 +182,13 @@ function render({ model, el }) {
   status.append(statusShifted, statusNaive);
   root.append(status);
   // "jupyter-widgets" is the class ipywidgets gives a rendered widget view (themes style it).
-  el.classList.add("jupyter-widgets");
+  el.classList.add("jupyter-widgets", "explorer-host");
   el.append(style, root);
 
   function update() {
     const z = logitSliders.map((s) => Number(s.input.value));
     const shift = Number(shiftSlider.input.value);
-    const temperature = 10 ** Number(temperatureSlider.input.value);
+    const temperature = temperatureOf(temperatureSlider.input.value);
     // without Math.f16round the float16 option is disabled; a saved float16 state shows float64
     const dtype = FORMATS[format.value].round ? format.value : "float64";
     logitSliders.forEach((s, j) => {
