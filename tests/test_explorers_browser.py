@@ -374,7 +374,7 @@ def check_reflow(root, kind, found):
     if state["out"]:
         found.append(f"390 px: outside the {kind}'s card: {state['out']}")
     for column in COMPARED[kind]:
-        if not any(column in shown for shown in state["columns"]):
+        if not any(column.lower() in shown.lower() for shown in state["columns"]):
             found.append(f"390 px: the {kind} hides the column {column!r}: {state['columns']}")
     if state["smallest_label"] is not None and state["smallest_label"] < 11:
         found.append(f"390 px: a chart label of the {kind} is {state['smallest_label']:.1f} px")

@@ -110,16 +110,18 @@ function render({ model, el }) {
     step: model.get("shift_step"),
     value: model.get("shift"),
   });
-  // T on a log scale: the slider holds log10(T) on a 0.01 grid that contains 0 (T = 1). The
-  // grid's ends lie just outside [temperature_min, temperature_max]; T is clamped to that range,
-  // so the ends of the slider are exactly its stated limits.
+  // T on a log scale: the slider holds 100 log10(T), whole numbers (a 0.01 grid of log10(T) that
+  // contains 0, T = 1; whole numbers, because Chromium rounds a decimal minimum such as -1.31
+  // onto its own grid). The grid's ends lie just outside [temperature_min, temperature_max]; T is
+  // clamped to that range, so the ends of the slider are exactly its stated limits.
   const [tMin, tMax] = [model.get("temperature_min"), model.get("temperature_max")];
-  const temperatureOf = (v) => Math.min(tMax, Math.max(tMin, 10 ** Number(v)));
+  const temperatureOf = (v) => Math.min(tMax, Math.max(tMin, 10 ** (Number(v) / 100)));
+  const positionOf = (t) => Math.round(100 * Math.log10(t));
   const temperatureSlider = slider(root, `${id}-t`, "Temperature T (log scale)", {
-    min: Math.floor(100 * Math.log10(model.get("temperature_min"))) / 100,
-    max: Math.ceil(100 * Math.log10(model.get("temperature_max"))) / 100,
-    step: 0.01,
-    value: Math.log10(model.get("temperature")),
+    min: Math.floor(100 * Math.log10(tMin)),
+    max: Math.ceil(100 * Math.log10(tMax)),
+    step: 1,
+    value: positionOf(model.get("temperature")),
   });
   const formatRow = document.createElement("div");
   formatRow.className = "explorer-row";
@@ -245,7 +247,10 @@ function render({ model, el }) {
       if (logitSliders[j]) logitSliders[j].input.value = v;
     });
     shiftSlider.input.value = model.get("shift");
-    temperatureSlider.input.value = Math.log10(model.get("temperature"));
+    // (not when it is the slider's own T: at an end, clamped, it would move the slider inwards)
+    if (temperatureOf(temperatureSlider.input.value) !== model.get("temperature")) {
+      temperatureSlider.input.value = positionOf(model.get("temperature"));
+    }
     format.value = model.get("dtype");
     update();
   };
