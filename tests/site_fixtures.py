@@ -152,6 +152,11 @@ def set_color_mode(page, mode: str) -> None:
     """Switch the system colour scheme to ``mode``; wait until the theme has followed."""
     page.emulate_media(color_scheme=mode)
     page.wait_for_function("(mode) => document.documentElement.dataset.theme === mode", arg=mode)
+    # the theme fades its colours (CSS transitions): wait until they have settled
+    page.evaluate(
+        """() => Promise.race([Promise.all(document.getAnimations().map(a => a.finished)),
+                               new Promise(done => setTimeout(done, 3000))])"""
+    )
 
 
 def _new_tab(new_context, color_mode, page_problems):

@@ -202,7 +202,8 @@ def check_phone_menu(page, problems: list[str]) -> None:
 
 # Display equations (MathJax 3, CommonHTML) whose formula is wider than the room beside the
 # equation number, so that its box scrolls (the theme lays div.math out as a row: number on the
-# right, the formula's mjx-container in the rest, overflow: auto). Named by number and TeX.
+# right, the formula's mjx-container in the rest, overflow: auto; a number that MathJax sets
+# itself is inside the formula's box, and then div.math scrolls). Named by number and TeX.
 JS_CUT_EQUATIONS = """() => Array.from(document.querySelectorAll('div.math'))
   .filter(div => div.offsetParent !== null && div.querySelector('mjx-container'))
   .map(div => {
@@ -210,9 +211,14 @@ JS_CUT_EQUATIONS = """() => Array.from(document.querySelectorAll('div.math'))
     const eqno = div.querySelector('.eqno');
     let tex = '';
     try { tex = MathJax.startup.document.getMathItemsWithin(div)[0].math; } catch (e) {}
-    return {label: eqno ? eqno.firstChild.textContent.trim() : 'unnumbered',
-            tex: tex.replace(/\\s+/g, ' ').trim().slice(0, 60),
-            width: box.scrollWidth, room: box.clientWidth};
+    const tag = div.querySelector('mjx-mlabeledtr mjx-mtd:first-child, mjx-labels');
+    // a number set by Sphinx is a span beside the formula; one set by MathJax (\\tag) is part
+    // of the formula, whose box then is as wide as both (MathJax's min-width): div.math scrolls
+    const [width, room] = box.scrollWidth > box.clientWidth + 1
+      ? [box.scrollWidth, box.clientWidth] : [div.scrollWidth, div.clientWidth];
+    return {label: eqno ? eqno.firstChild.textContent.trim()
+                        : tag ? tag.textContent.trim() : 'unnumbered',
+            tex: tex.replace(/\\s+/g, ' ').trim().slice(0, 60), width, room};
   })
   .filter(e => e.width > e.room + 1)"""
 

@@ -37,6 +37,7 @@
   // there is more to see on that side; course.css draws an inner shadow there. Marked again
   // when the block is scrolled or resized (a rotated phone, MathJax typesetting, a widget).
   var SCROLLERS = [
+    "div.math",
     "div.math mjx-container",
     ".bd-content span.math",
     ".bd-content pre",
@@ -44,10 +45,10 @@
     ".bd-content .table-wrapper",
     ".bd-content div.cell_output .output",
   ].join(", ");
-  // The width of what a box shows: for a formula, MathJax's rendered math (the hidden MathML
-  // for screen readers beside it may be wider, and would count in scrollWidth).
+  // The width of what a box shows: for an inline formula, MathJax's rendered math (the hidden
+  // MathML for screen readers beside it may be wider, and would count in scrollWidth).
   function contentWidth(element) {
-    var math = element.querySelector("mjx-math");
+    var math = element.matches("span.math") && element.querySelector("mjx-math");
     return math ? math.getBoundingClientRect().width : element.scrollWidth;
   }
   function markScroller(element) {
