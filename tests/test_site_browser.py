@@ -37,7 +37,6 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGES = site_pages() if (SITE / "index.html").is_file() else ["(site not built: make book)"]
 
 PHONE_WIDTH = 390
-LAPTOP = {"width": 1280, "height": 900}
 SCREENSHOTS = ROOT / "test-output" / "site"
 
 JS_AXE = """async (tags) => {
@@ -262,7 +261,7 @@ JS_OVERFLOW = """() => {
 }"""
 
 
-def check_nothing_cut_laptop(page, path: str, problems: list[str]) -> None:
+def check_nothing_cut_laptop(page, problems: list[str]) -> None:
     for eq in page.evaluate(JS_CUT_EQUATIONS):
         problems.append(
             f"1280 px: equation {eq['label']} is {eq['width']} px wide in {eq['room']} px "
@@ -307,7 +306,7 @@ def test_page_is_accessible_complete_navigable_and_uncut(site_tab, page_problems
         problems.append(f"{drawn} of {views} saved widget views rendered")
     page.add_script_tag(path=AXE)
     check_colours(page, "light", problems)
-    check_nothing_cut_laptop(page, path, problems)
+    check_nothing_cut_laptop(page, problems)
     check_sidebar_collapses(page, problems)
     set_color_mode(page, "dark")
     check_colours(page, "dark", problems)
