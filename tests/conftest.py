@@ -21,4 +21,5 @@ from tests.site_fixtures import (  # noqa: E402, F401
     page_problems,
     site_dir,
     site_page,
+    site_tab,
 )

@@ -10,12 +10,17 @@ pytest-playwright does not know, and this module adds:
 - ``color_mode``: "light" and "dark"; every test that uses ``site_page`` runs in both;
 - ``site_page``: a Playwright page whose system colour scheme is ``color_mode`` (the theme
   follows it), which refuses every request that would leave 127.0.0.1;
+- ``site_tab``: the same page in the light scheme, not parametrized: a test that loads a page
+  once and checks it in both modes switches with ``set_color_mode(page, mode)``;
 - ``page_problems``: what went wrong while ``site_page`` was open (a request to another host,
   an HTTP error, a failed request, a console error, an uncaught exception): a test asserts it
   is empty.
 
 ``open_site_page(page, path)`` opens a page and waits until MathJax has typeset it and its saved
-widgets are drawn. Screenshots: pytest-playwright's ``--screenshot``/``--full-page-screenshot``
+widgets are drawn. ``set_color_mode(page, mode)`` switches the system colour scheme of an open
+page and waits until the theme (in its default mode, "auto") has followed.
+
+Screenshots: pytest-playwright's ``--screenshot``/``--full-page-screenshot``
 options (pyproject addopts keep one of every failing test in test-output/playwright/).
 """
 
@@ -134,6 +139,27 @@ def page_problems() -> list[str]:
 @pytest.fixture
 def site_page(new_context, color_mode, page_problems):
     """A page in ``color_mode`` that records its problems and reaches nothing but 127.0.0.1."""
+    return _new_tab(new_context, color_mode, page_problems)
+
+
+@pytest.fixture
+def site_tab(new_context, page_problems):
+    """``site_page`` in the light scheme, once: switch modes with `set_color_mode`."""
+    return _new_tab(new_context, "light", page_problems)
+
+
+def set_color_mode(page, mode: str) -> None:
+    """Switch the system colour scheme to ``mode``; wait until the theme has followed."""
+    page.emulate_media(color_scheme=mode)
+    page.wait_for_function("(mode) => document.documentElement.dataset.theme === mode", arg=mode)
+    # the theme fades its colours (CSS transitions): wait until they have settled
+    page.evaluate(
+        """() => Promise.race([Promise.all(document.getAnimations().map(a => a.finished)),
+                               new Promise(done => setTimeout(done, 3000))])"""
+    )
+
+
+def _new_tab(new_context, color_mode, page_problems):
     context = new_context(color_scheme=color_mode)
 
     def refuse(route):

@@ -1,8 +1,9 @@
 """The explorers on the built website, in a real browser: they compute, and agree with `lib`.
 
 Serves _build/html (``make book``) on 127.0.0.1 and drives headless Chromium (Debian's
-``chromium`` through Playwright) over every page that saved an explorer (an anywidget). In the
-light and in the dark theme, on every such page:
+``chromium`` through Playwright) over every page that saved an explorer (an anywidget). Each
+page is loaded once, checked in the light theme, then switched to the dark one (contrast again)
+and to a phone's width. On every such page:
 
 - every saved explorer renders, and nothing is requested from outside 127.0.0.1;
 - every control has a visible label that names it (its accessible name) and is keyboard
@@ -13,7 +14,14 @@ light and in the dark theme, on every such page:
   ``lib.softmax`` to 1e-12 relative; float32 and float16 with ``lib.floating``'s same-format
   formulas (to 4 float32 ulps, to 1 float16 ulp); the learning curves with
   ``SlowdownExplorer.curves`` (lib); the gradient with ``lib.cross_entropy_grad``;
-- the explorers' text and bars have enough contrast (4.5 for text, 3 for bars).
+- the gradient explorer's step is exact: after several presses of its button the logits are
+  the same steps z <- z - eta (P - y) done in Python with ``lib.cross_entropy_grad`` (no
+  rounding to the sliders' 0.1 grid), and their sum has not moved;
+- the temperature slider's ends are exactly T = 0.05 and T = 20, its stated range;
+- the explorers' text and bars have enough contrast (4.5 for text, 3 for bars), in both themes;
+- at 390 px every explorer fits its card: nothing in it scrolls, every number column of its
+  tables (e.g. "P (unshifted)", which the text asks to compare) is on screen, and the chart's
+  labels are drawn at 11 px or more.
 
 Without Chromium these tests are skipped with a message saying how to install it, except under
 CI (CI=true), where they fail.
@@ -26,7 +34,7 @@ import pytest
 
 from lib import cross_entropy_grad, softmax
 from lib.floating import softmax_shift_divide, softmax_unshifted
-from tests.site_fixtures import SITE, open_site_page, site_pages
+from tests.site_fixtures import SITE, open_site_page, set_color_mode, site_pages
 from viz.explorers.slowdown_explorer import SlowdownExplorer
 
 pytestmark = [pytest.mark.browser, pytest.mark.needs_chromium]
@@ -87,6 +95,7 @@ JS_SLOWDOWN_READOUT = """(root) => ({
 
 JS_GRADIENT_READOUT = """(root) => ({
   logits: JSON.parse(root.dataset.logits), label: Number(root.dataset.label),
+  learning_rate: Number(root.dataset.learningRate),
   gradient: Array.from(root.querySelectorAll('tbody tr'))
     .map(r => Number(r.cells[3].dataset.value)),
   text: root.innerText,
@@ -212,6 +221,23 @@ def check_softmax_explorer(page, root, problems):
             if after["dtype"] == before["dtype"]:
                 problems.append("the arrow key did not change the number format")
             compare(after, f"after choosing {after['dtype']}")
+    check_temperature_range(page, root, problems, compare, readout)
+
+
+def check_temperature_range(page, root, problems, compare, readout):
+    """The T slider's ends are its stated range, T = 0.05 and T = 20, exactly."""
+    sliders = [
+        s
+        for s in root.locator("input[type=range]").all()
+        if s.is_visible() and s.evaluate("s => s.labels[0].textContent.startsWith('Temperature')")
+    ]
+    for slider in sliders:
+        for key, expected in (("Home", 0.05), ("End", 20.0)):
+            press(page, slider, key)
+            state = readout()
+            if state["temperature"] != expected:
+                problems.append(f"the T slider's {key} end is T = {state['temperature']}")
+            compare(state, f"at T = {state['temperature']}")
 
 
 def check_slowdown_explorer(page, root, problems):
@@ -268,6 +294,30 @@ def check_gradient_explorer(page, root, problems):
     label = stepped["label"]
     if softmax(stepped["logits"])[label] <= softmax(after["logits"])[label]:
         problems.append("the gradient step did not raise the true class's probability")
+    check_gradient_step_is_exact(page, root, problems)
+
+
+GRADIENT_STEPS = 17  # the issue's count: the old, rounded step had stalled by then
+
+
+def check_gradient_step_is_exact(page, root, problems):
+    """N presses of the button take the same N steps as Python does with lib, unrounded."""
+    start = root.evaluate(JS_GRADIENT_READOUT)
+    press(page, root.locator("button"), "Enter", GRADIENT_STEPS)
+    end = root.evaluate(JS_GRADIENT_READOUT)
+    z = np.array(start["logits"], dtype=np.float64)
+    for _ in range(GRADIENT_STEPS):
+        z = z - start["learning_rate"] * cross_entropy_grad(z[None, :], [start["label"]])[0]
+    if not np.allclose(end["logits"], z, rtol=1e-12, atol=1e-12):
+        problems.append(
+            f"{GRADIENT_STEPS} gradient steps from {start['logits']} reached {end['logits']}, "
+            f"lib's steps {z.tolist()}"
+        )
+    if abs(sum(end["logits"]) - sum(start["logits"])) > 1e-12:
+        problems.append(
+            f"the gradient steps moved the sum of the logits: {sum(start['logits'])} -> "
+            f"{sum(end['logits'])}"
+        )
 
 
 CHECKS = {
@@ -277,10 +327,64 @@ CHECKS = {
 }
 
 
+# At a phone's width: what in an explorer sticks out of its card (cells, the card's own
+# scrolling), and the smallest label of a chart as drawn (font size times the SVG's scale).
+JS_REFLOW = """(root) => {
+  const card = root.getBoundingClientRect();
+  const out = Array.from(root.querySelectorAll('th, td, legend, label, input, select, button'))
+    .filter(e => e.offsetParent !== null)
+    .filter(e => { const r = e.getBoundingClientRect();
+                   return r.left < card.left - 0.5 || r.right > card.right + 0.5; })
+    .map(e => e.textContent.trim().slice(0, 30) || e.tagName);
+  const columns = Array.from(root.querySelectorAll('thead th'))
+    .filter(th => th.offsetParent !== null).map(th => th.textContent.trim());
+  const labels = Array.from(root.querySelectorAll('svg')).flatMap(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Array.from(svg.querySelectorAll('text'))
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  });
+  return {scrolls: root.scrollWidth > root.clientWidth + 1, out, columns,
+          smallest_label: labels.length ? Math.min(...labels) : null,
+          page_width: document.documentElement.scrollWidth};
+}"""
+PHONE_WIDTH = 390
+# the columns the chapters' text compares, which must stay on a phone's screen
+COMPARED = {
+    "sx-explorer": ["P (shifted, eq. 14)", "P (unshifted)"],
+    "gx-explorer": ["P_j", "dC/dz_j = P_j - y_j"],
+    "sd-explorer": ["cross-entropy", "squared error"],
+}
+
+
+def check_contrast(root, theme, found):
+    contrast = root.evaluate(JS_CONTRAST)
+    for item in contrast["text"]:
+        if item["ratio"] < 4.5:
+            found.append(f"{theme}: text {item['what']!r} has contrast {item['ratio']:.1f}")
+    for item in contrast["bars"]:
+        if item["ratio"] < 3.0:
+            found.append(f"{theme}: a bar has contrast {item['ratio']:.1f} < 3")
+
+
+def check_reflow(root, kind, found):
+    state = root.evaluate(JS_REFLOW)
+    if state["page_width"] > PHONE_WIDTH:
+        found.append(f"390 px: the page is {state['page_width']} px wide")
+    if state["scrolls"]:
+        found.append(f"390 px: the {kind} scrolls sideways inside its card")
+    if state["out"]:
+        found.append(f"390 px: outside the {kind}'s card: {state['out']}")
+    for column in COMPARED[kind]:
+        if not any(column.lower() in shown.lower() for shown in state["columns"]):
+            found.append(f"390 px: the {kind} hides the column {column!r}: {state['columns']}")
+    if state["smallest_label"] is not None and state["smallest_label"] < 11:
+        found.append(f"390 px: a chart label of the {kind} is {state['smallest_label']:.1f} px")
+
+
 @pytest.mark.parametrize("page_path", PAGES)
-def test_explorers_compute_in_the_page_and_agree_with_lib(site_page, page_problems, page_path):
-    # site_page runs once in the light and once in the dark colour scheme (tests/site_fixtures.py)
-    page = site_page
+def test_explorers_compute_in_the_page_and_agree_with_lib(site_tab, page_problems, page_path):
+    # loaded once: checked in the light theme, then in the dark one, then at a phone's width
+    page = site_tab
     page.set_default_timeout(TIMEOUT_MS)
     open_site_page(page, page_path)
     saved = page.evaluate(JS_SAVED_EXPLORERS)
@@ -291,19 +395,22 @@ def test_explorers_compute_in_the_page_and_agree_with_lib(site_page, page_proble
     roots = page.locator(ROOTS)
     assert roots.count() == saved
     found: list[str] = []
+    kinds = []
     for index in range(saved):
         root = roots.nth(index)
         root.scroll_into_view_if_needed()
         kind = root.evaluate("r => [...r.classList].find((c) => c.endsWith('-explorer'))")
+        kinds.append(kind)
         check_controls(root, found)
         CHECKS[kind](page, root, found)
-        contrast = root.evaluate(JS_CONTRAST)
-        for item in contrast["text"]:
-            if item["ratio"] < 4.5:
-                found.append(f"text {item['what']!r} has contrast {item['ratio']:.1f}")
-        for item in contrast["bars"]:
-            if item["ratio"] < 3.0:
-                found.append(f"a bar has contrast {item['ratio']:.1f} < 3")
+        check_contrast(root, "light", found)
+    set_color_mode(page, "dark")
+    for index in range(saved):
+        check_contrast(roots.nth(index), "dark", found)
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    page.wait_for_timeout(300)  # the chart redraws for its new width
+    for index in range(saved):
+        check_reflow(roots.nth(index), kinds[index], found)
     problems = page_problems + found
     assert not problems, f"{page_path}:\n  " + "\n  ".join(dict.fromkeys(problems))
 

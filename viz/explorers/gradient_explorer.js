@@ -3,7 +3,9 @@
 // The gradient theorem in this page: for logits z and true class y, the cost C = -log P_y has
 // the gradient dC/dz_j = P_j - [j = y]. Move a logit or choose another class and watch the
 // gradient: P_y - 1 in (-1, 0) on the true logit, P_j > 0 on the others, a sum of 0. The button
-// takes one gradient-descent step z <- z - eta (P - y).
+// takes one gradient-descent step z <- z - eta (P - y), exactly: the logits are held in `z`, not
+// read back from the sliders (which keep a 0.1 grid), so a step is never rounded to that grid
+// and the sum of the logits stays what it was (the gradient sums to 0).
 
 let counter = 0;
 
@@ -36,6 +38,9 @@ function render({ model, el }) {
   legend.textContent = model.get("title");
   root.append(legend);
   const [low, high] = [model.get("logit_min"), model.get("logit_max")];
+  // The state: the logits as numbers. A slider moved by the reader sets its logit to the
+  // slider's value; a gradient step changes every logit by -eta (P_j - y_j), unrounded.
+  let z = model.get("logits").slice();
   const sliders = model.get("logits").map((value, j) => {
     const row = document.createElement("div");
     row.className = "explorer-row";
@@ -71,6 +76,7 @@ function render({ model, el }) {
   const head = table.createTHead().insertRow();
   for (const text of ["class j", "P_j", "y_j", "dC/dz_j = P_j - y_j", "bar of P_j - y_j (0 in the middle)"]) {
     const th = document.createElement("th");
+    if (text.startsWith("bar")) th.className = "explorer-bar-col";
     th.scope = "col";
     th.textContent = text;
     head.append(th);
@@ -83,6 +89,7 @@ function render({ model, el }) {
     th.textContent = String(j);
     row.append(th);
     const [p, y, grad, barCell] = [0, 1, 2, 3].map(() => row.insertCell());
+    barCell.className = "explorer-bar-col";
     const track = document.createElement("div");
     track.className = "gx-track";
     track.setAttribute("aria-hidden", "true"); // the number beside it says the same
@@ -99,15 +106,15 @@ function render({ model, el }) {
   status.setAttribute("role", "status");
   root.append(status);
   // "jupyter-widgets" is the class ipywidgets gives a rendered widget view (themes style it).
-  el.classList.add("jupyter-widgets");
+  el.classList.add("jupyter-widgets", "explorer-host");
   el.append(style, root);
 
   function update() {
-    const z = sliders.map((s) => Number(s.input.value));
     const label = Number(select.value);
     const p = softmax(z);
     const gradient = p.map((pj, j) => pj - (j === label ? 1 : 0));
     sliders.forEach((s, j) => {
+      s.input.value = String(z[j]); // the thumb goes to the nearest grid point; z keeps its value
       s.output.textContent = z[j].toFixed(2);
       s.input.setAttribute("aria-valuetext", `z${j} = ${z[j].toFixed(2)}`);
     });
@@ -124,30 +131,37 @@ function render({ model, el }) {
       `Cost C = -log P_${label} = ${(-Math.log(p[label])).toFixed(6)}. ` +
       `The true logit's gradient P_${label} - 1 = ${gradient[label].toFixed(6)} lies in (-1, 0): ` +
       `a descent step raises z${label}. The gradient sums to ${sum.toExponential(1)} (0 up to rounding).`;
-    Object.assign(root.dataset, { logits: JSON.stringify(z), label: String(label) });
+    // What the browser test reads: the exact logits, the class and the step size.
+    Object.assign(root.dataset, {
+      logits: JSON.stringify(z),
+      label: String(label),
+      learningRate: String(model.get("learning_rate")),
+    });
     return { z, label, gradient };
   }
 
   function save() {
     const { z, label } = update();
-    model.set("logits", z);
+    model.set("logits", z.slice());
     model.set("label", label);
     model.save_changes();
   }
-  for (const s of sliders) {
-    s.input.addEventListener("input", update);
+  sliders.forEach((s, j) => {
+    s.input.addEventListener("input", () => {
+      z[j] = Number(s.input.value);
+      update();
+    });
     s.input.addEventListener("change", save);
-  }
+  });
   select.addEventListener("change", save);
   button.addEventListener("click", () => {
-    const { z, gradient } = update();
+    const { gradient } = update();
     const eta = model.get("learning_rate");
-    // the slider keeps the new logit to its 0.1 grid and its range
-    sliders.forEach((s, j) => (s.input.value = String(z[j] - eta * gradient[j])));
+    z = z.map((v, j) => v - eta * gradient[j]);
     save();
   });
   const fromModel = () => {
-    model.get("logits").forEach((v, j) => sliders[j] && (sliders[j].input.value = v));
+    z = model.get("logits").slice(0, sliders.length);
     select.value = String(model.get("label"));
     update();
   };

@@ -109,7 +109,10 @@ function render({ model, el }) {
     value: Math.log10(model.get("steps")),
   });
 
-  const [width, height] = [560, 260];
+  // The chart is drawn in CSS pixels for the width it has (560 at most, 300 at least), so its
+  // 12 px labels stay 12 px on a phone instead of being scaled down with the picture.
+  let width = 560;
+  const height = 260;
   const margin = { left: 56, right: 110, top: 12, bottom: 40 };
   const svg = svgElement("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img" });
   const chart = svgElement("g", {}, svg);
@@ -133,10 +136,12 @@ function render({ model, el }) {
   const body = table.createTBody();
   root.append(table);
   // "jupyter-widgets" is the class ipywidgets gives a rendered widget view (themes style it).
-  el.classList.add("jupyter-widgets");
+  el.classList.add("jupyter-widgets", "explorer-host");
   el.append(style, root);
 
+  let drawn = null; // the last results drawn, redrawn when the width changes
   function draw(results, steps) {
+    drawn = [results, steps];
     chart.replaceChildren();
     const x = (k) => margin.left + (Math.log10(k + 1) / Math.log10(steps + 1)) * (width - margin.left - margin.right);
     const low = -6; // log10 of the bottom of the y axis
@@ -226,8 +231,23 @@ function render({ model, el }) {
   };
   const names = ["gap", "learning_rate", "steps"];
   for (const name of names) model.on(`change:${name}`, fromModel);
+  const fit = () => {
+    const box = getComputedStyle(root);
+    const inner = root.clientWidth - parseFloat(box.paddingLeft) - parseFloat(box.paddingRight);
+    const fitted = inner > 0 ? Math.round(Math.min(560, Math.max(300, inner))) : 560;
+    if (fitted === width) return;
+    width = fitted;
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("width", String(width));
+    if (drawn) draw(...drawn);
+  };
+  const resized = new ResizeObserver(fit);
+  resized.observe(root);
   update();
-  return () => names.forEach((name) => model.off(`change:${name}`, fromModel));
+  return () => {
+    resized.disconnect();
+    names.forEach((name) => model.off(`change:${name}`, fromModel));
+  };
 }
 
 export default { render };

@@ -110,12 +110,18 @@ function render({ model, el }) {
     step: model.get("shift_step"),
     value: model.get("shift"),
   });
-  // T on a log scale: the slider holds log10(T) on a 0.01 grid that contains 0 (T = 1).
+  // T on a log scale: the slider holds 100 log10(T), whole numbers (a 0.01 grid of log10(T) that
+  // contains 0, T = 1; whole numbers, because Chromium rounds a decimal minimum such as -1.31
+  // onto its own grid). The grid's ends lie just outside [temperature_min, temperature_max]; T is
+  // clamped to that range, so the ends of the slider are exactly its stated limits.
+  const [tMin, tMax] = [model.get("temperature_min"), model.get("temperature_max")];
+  const temperatureOf = (v) => Math.min(tMax, Math.max(tMin, 10 ** (Number(v) / 100)));
+  const positionOf = (t) => Math.round(100 * Math.log10(t));
   const temperatureSlider = slider(root, `${id}-t`, "Temperature T (log scale)", {
-    min: Math.floor(100 * Math.log10(model.get("temperature_min"))) / 100,
-    max: Math.ceil(100 * Math.log10(model.get("temperature_max"))) / 100,
-    step: 0.01,
-    value: Math.log10(model.get("temperature")),
+    min: Math.floor(100 * Math.log10(tMin)),
+    max: Math.ceil(100 * Math.log10(tMax)),
+    step: 1,
+    value: positionOf(model.get("temperature")),
   });
   const formatRow = document.createElement("div");
   formatRow.className = "explorer-row";
@@ -147,6 +153,7 @@ function render({ model, el }) {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = text;
+    if (text.startsWith("bar")) th.className = "explorer-bar-col";
     head.append(th);
   }
   const body = table.createTBody();
@@ -158,6 +165,7 @@ function render({ model, el }) {
     row.append(th);
     const [value, shifted, barCell, naive] = [0, 1, 2, 3].map(() => row.insertCell());
     value.className = shifted.className = naive.className = "sx-num";
+    barCell.className = "explorer-bar-col";
     const track = document.createElement("div");
     track.className = "sx-track";
     track.setAttribute("aria-hidden", "true"); // the number beside it says the same
@@ -176,13 +184,13 @@ function render({ model, el }) {
   status.append(statusShifted, statusNaive);
   root.append(status);
   // "jupyter-widgets" is the class ipywidgets gives a rendered widget view (themes style it).
-  el.classList.add("jupyter-widgets");
+  el.classList.add("jupyter-widgets", "explorer-host");
   el.append(style, root);
 
   function update() {
     const z = logitSliders.map((s) => Number(s.input.value));
     const shift = Number(shiftSlider.input.value);
-    const temperature = 10 ** Number(temperatureSlider.input.value);
+    const temperature = temperatureOf(temperatureSlider.input.value);
     // without Math.f16round the float16 option is disabled; a saved float16 state shows float64
     const dtype = FORMATS[format.value].round ? format.value : "float64";
     logitSliders.forEach((s, j) => {
@@ -239,7 +247,10 @@ function render({ model, el }) {
       if (logitSliders[j]) logitSliders[j].input.value = v;
     });
     shiftSlider.input.value = model.get("shift");
-    temperatureSlider.input.value = Math.log10(model.get("temperature"));
+    // (not when it is the slider's own T: at an end, clamped, it would move the slider inwards)
+    if (temperatureOf(temperatureSlider.input.value) !== model.get("temperature")) {
+      temperatureSlider.input.value = positionOf(model.get("temperature"));
+    }
     format.value = model.get("dtype");
     update();
   };

@@ -1,4 +1,5 @@
-/* Accessible names for two header buttons of the theme (listed in _config.yml `html_js_files`).
+/* Accessible names for two header buttons of the theme, and a cue on what scrolls sideways
+ * (listed in _config.yml `html_js_files`).
  *
  * WCAG 2.5.3 "Label in Name" (axe: label-content-name-mismatch): a control's accessible name
  * must contain the text it shows. pydata-sphinx-theme gives
@@ -29,4 +30,58 @@
   }
   document.addEventListener("DOMContentLoaded", nameButtonsByTheirText);
   window.addEventListener("load", nameButtonsByTheirText);
+
+  // WCAG 1.4.10 reflow: a block wider than its box (a long equation, a wide table, a code line
+  // on a phone) scrolls sideways. Nothing on a phone shows that (its scroll bars are hidden), so
+  // each such block is marked: `course-scrolls`, and `course-scrolls-left` / `-right` while
+  // there is more to see on that side; course.css draws an inner shadow there. Marked again
+  // when the block is scrolled or resized (a rotated phone, MathJax typesetting, a widget).
+  var SCROLLERS = [
+    "div.math",
+    "div.math mjx-container",
+    ".bd-content span.math",
+    ".bd-content pre",
+    ".bd-content .pst-scrollable-table-container",
+    ".bd-content .table-wrapper",
+    ".bd-content div.cell_output .output",
+  ].join(", ");
+  // The width of what a box shows: for an inline formula, MathJax's rendered math (the hidden
+  // MathML for screen readers beside it may be wider, and would count in scrollWidth).
+  function contentWidth(element) {
+    var math = element.matches("span.math") && element.querySelector("mjx-math");
+    return math ? math.getBoundingClientRect().width : element.scrollWidth;
+  }
+  function markScroller(element) {
+    var overflow = contentWidth(element) - element.clientWidth;
+    var scrolls = overflow > 1 && /(auto|scroll)/.test(getComputedStyle(element).overflowX);
+    element.classList.toggle("course-scrolls", scrolls);
+    element.classList.toggle("course-scrolls-left", scrolls && element.scrollLeft > 1);
+    element.classList.toggle("course-scrolls-right", scrolls && element.scrollLeft < overflow - 1);
+  }
+  var watched = new WeakSet();
+  var resized = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      markScroller(entry.target);
+    });
+  });
+  function watchScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (element) {
+      if (!watched.has(element)) {
+        watched.add(element);
+        element.addEventListener("scroll", function () {
+          markScroller(element);
+        }, { passive: true });
+        resized.observe(element);
+      }
+      markScroller(element);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", watchScrollers);
+  window.addEventListener("load", watchScrollers);
+  window.addEventListener("resize", watchScrollers);
+  // MathJax typesets after "load" and the widgets draw later still: look again when they do.
+  new MutationObserver(function () {
+    clearTimeout(watchScrollers.pending);
+    watchScrollers.pending = setTimeout(watchScrollers, 100);
+  }).observe(document.documentElement, { childList: true, subtree: true });
 })();
