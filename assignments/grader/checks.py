@@ -23,7 +23,10 @@ import numpy as np
 from . import compare, families, reference
 from .compare import Verdict
 
-LOG_10 = math.log(10.0)
+# float32 softmax: the shift z - max is rounded to half an ulp of float32, so e^(z - max)
+# carries a relative error up to |z - max| u (u = 6e-8); the float32 family's logits lie up to
+# about 250 apart, hence 3e-5. The unshifted formula gives inf or nan there, far outside.
+F32_RTOL = 3e-5
 ACCURACY_FLOOR_CE, ACCURACY_FLOOR_MSE = 0.93, 0.80  # LEARNING_RATE 0.25, 300 epochs: 0.944, 0.847
 
 CH2 = "chapters/02_softmax_layer.html"
@@ -414,7 +417,7 @@ CHECKS = [
         0.5,
         families.float32,
         lambda x: [call("f32", "softmax", x["z"])],
-        rows_close("softmax", "f32", reference.softmax, 1e-6, 1e-30),
+        rows_close("softmax", "f32", reference.softmax, F32_RTOL, 1e-30),
         "float32 in, float32 out, no float32 overflow",
         T1,
         CH5 + "#where-each-format-breaks",
@@ -486,7 +489,7 @@ CHECKS = [
         0.25,
         families.float32,
         lambda x: [call("f32", "log_softmax", x["z"])],
-        rows_close("log_softmax", "f32", reference.log_softmax, 1e-6, 1e-6),
+        rows_close("log_softmax", "f32", reference.log_softmax, 2e-6, 1e-5),
         "float32 in, float32 out",
         T2,
         CH5 + "#where-each-format-breaks",
