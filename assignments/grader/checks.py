@@ -921,7 +921,8 @@ def markdown_table(assignment):
     lines = ["| Cell | Check | Points | Enforces | Stated in |", "|---|---|---|---|---|"]
     for c in CHECKS:
         if c.assignment == assignment:
-            lines.append(f"| `{c.task}` | {c.name} | {c.weight:g} | {c.enforces} | {c.stated} |")
+            cells = [f"`{c.task}`", c.name, f"{c.weight:g}", c.enforces, c.stated]
+            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     return "\n".join(lines)
 
 
