@@ -607,3 +607,13 @@ def test_input_families_keep_their_hard_cases():
             x = family(rng)
             assert x["X"].shape[1] == 64 and sorted(set(x["labels"])) == list(range(10))
         assert families.model(rng)["W"].shape == (64, 10)
+
+
+def test_without_a_secret_the_first_run_writes_one_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv(inputs.SECRET_VARIABLE, raising=False)
+    first = inputs.course_secret(root=tmp_path)
+    assert len(first) == 64 and inputs.course_secret(root=tmp_path) == first
+    path = tmp_path / inputs.SECRET_FILE
+    assert path.stat().st_mode & 0o777 == 0o600 and sorted(tmp_path.iterdir()) == [path]
+    monkeypatch.setenv(inputs.SECRET_VARIABLE, "from the environment")
+    assert inputs.course_secret(root=tmp_path) == "from the environment"

@@ -34,12 +34,21 @@ def course_secret(config=None, root=None):
         root = CourseDirectory(config=config).root
     path = Path(root) / SECRET_FILE
     if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # written whole, then linked into place: graders running in parallel all read the
+        # secret of whichever came first, never a half-written file
+        temporary = path.with_name(f"{SECRET_FILE}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(secrets.token_hex(32) + "\n")
-        logging.getLogger("grader").warning(
-            "wrote a new course secret to %s (keep it, never commit it)", path
-        )
+        try:
+            os.link(temporary, path)
+            logging.getLogger("grader").warning(
+                "wrote a new course secret to %s (keep it, never commit it)", path
+            )
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return path.read_text().strip()
 
 
