@@ -482,6 +482,10 @@ def test_honest_styles_earn_full_marks(course, assignment, student):
     failed = [r for r in records_of(course, assignment, student) if not r["passed"]]
     assert failed == [], [(r["task"], r["check"], r["got"]) for r in failed]
     assert course["scores"][assignment][student]["score"] == sum(SOLUTION[assignment])
+    # and the visible tests agree with the hidden ones: none of them fails for this student
+    for grade, cell in cells_by_id(autograded(course, assignment, student)).items():
+        if grade and grade.endswith("visible-tests"):
+            assert errors(cell) == [], (grade, [o.get("evalue") for o in cell.outputs])
 
 
 def test_at_least_six_honest_styles_per_assignment():
