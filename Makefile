@@ -192,14 +192,15 @@ bench: $(STAMP)
 ## (the website links them, so `make book` needs them first); grading: A=<assignment> IN=<folder>
 ## holding <student>/<assignment>.ipynb -> collect, autograde, grades.csv, feedback HTML. Grading
 ## runs every kernel in bubblewrap (Debian package `bubblewrap`; assignments/README.md).
-.PHONY: assignments-release assignments-grade assignments-expected
+.PHONY: assignments-release assignments-grade assignments-checks
 assignments: assignments-release
 assignments-release: $(STAMP)
 	@echo "[book] generating the students' versions of the assignments (nbgrader)"
 	@$(BIN)/python scripts/assignments.py release >/dev/null
-## The hidden tests' expected values (mpmath) -> assignments/expected_values.json
-assignments-expected: $(STAMP)
-	$(BIN)/python scripts/assignment_reference_values.py
+## The table of hidden checks (assignments/grader/checks.py: weights, what each enforces, where the
+## text states it); the expected values are computed at grading time, never stored
+assignments-checks: $(STAMP)
+	@cd assignments && PYTHONPATH=.. ../$(BIN)/python -m grader.checks
 assignments-grade: $(STAMP)
 	@test -n "$(A)" -a -n "$(IN)" || { echo "usage: make assignments-grade A=softmax_and_cost IN=folder"; exit 2; }
 	$(BIN)/python scripts/assignments.py grade $(A) $(IN) $(if $(JOBS),--jobs $(JOBS))

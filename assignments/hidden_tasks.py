@@ -1,70 +1,40 @@
 """What the hidden test cells run inside the student's kernel: call the submission, report.
 
 Each hidden test cell of ``source/*/*.ipynb`` is one line, ``run("<grade_id>", globals())``.
-It calls the student's functions on the inputs below and prints what they returned as **one
-line of JSON** (``RECORD_MARKER`` + record). It judges nothing: the student's process can
-rebind or fake anything in it, so the expected values and the comparisons live only in the
-grader's own process (``grading.py``, which reads the record from the cell's output and sets
-the cell's score). A record can only be right by holding the right values.
+It reads this submission's plan (``plan.json``, written by the grader before the kernel starts
+and bound read-only into the sandbox: the hidden inputs, drawn at grading time from the course
+secret; never an expected value), calls the student's functions on those inputs as the plan
+says, and prints what they returned as **one line of JSON** (``RECORD_MARKER`` + record). It
+judges nothing: the student's process can rebind or fake anything in it, so the expected values
+and the comparisons live only in the grader's own process (``grader/judge.py``). A record can
+only be right by holding the right values.
 
-This file is the one course file the sandboxed kernel can read (bound read-only); it holds
-the inputs of the hidden tests, which are no secret. ``scripts/assignment_reference_values.py``
-computes the expected values from the same inputs (mpmath) into ``expected_values.json``.
-Needs numpy only.
+The plan is made from the one declaration of the checks (``grader/checks.py``); this file only
+knows how to run its few kinds of probe. Needs numpy only.
 """
 
 import json
+import os
 import sys
 import threading
 
 import numpy as np
 
 RECORD_MARKER = "GRADER-RECORD "
-
-# --- Inputs of the hidden tests (shared with the grader and the reference values) ------------
-Z_EXTREME = [
-    [1000.0, 0.0, -1000.0],
-    [-1000.0, -1000.0, -1001.0],
-    [709.0, 709.0, 709.0],
-    [1.0, 2.0, 3.0],
-]
-Z_WIDE = [[0.5, -1.0, 2.0, 3.5, 0.0], [10.0, 9.0, -3.0, 0.0, 1.0]]  # n != m
-Z_VECTOR = [3.0, 1.0, 0.2]
-Z_F32 = [[100.0, 0.0], [-50.0, 50.0], [88.0, 89.0]]  # used as float32 (all exact in float32)
-Z_DOMINANT = [[0.0, -800.0], [-0.5, 0.25]]
-# a confident prediction: log P_0 = -log1p(e^-40) = -4.25e-18, which `shifted - log(sum)` rounds
-# to 0 (chapter "Numerical issues": the cost needs log1p)
-Z_CONFIDENT = [[40.0, 0.0], [-3.0, 45.0]]
-LABELS_EXTREME = [2, 0, 2, 1]
-LABELS_F32 = [1, 0, 0]
-BAD_LABELS = [
-    [0, 3, 1, 0],  # 3 is not a class when m = 3
-    [0, -1, 1, 0],  # -1 would silently index the last class
-    [0, 1, 2],  # one label short
-    [0.0, 1.0, 2.0, 1.0],  # floats are not class labels
-    [[0, 1, 2, 1]],  # wrong shape
-]
-Z_CHECK_SEED, LABELS_CHECK = 6, [0, 3, 1, 1, 2]
-CUBE_X, CUBE_EPS = [[0.5, -1.0], [2.0, 0.0]], 1e-3
-# train_classifier: a tiny problem with known gradients
-TINY_X = [[1.0, -2.0], [0.5, 0.0], [-1.5, 1.0]]
-TINY_W = [[0.2, -0.1, 0.0], [0.3, 0.1, -0.4]]
-TINY_B = [0.05, 0.0, -0.05]
-TINY_LABELS = [0, 2, 1]
-TINY_LR, TINY_EPOCHS = 0.5, 2
-# the digits split of chapter 7 (scikit-learn's stratified train_test_split), and the test
-# accuracy a trained model must reach (LEARNING_RATE 0.25, 300 epochs: 0.944 and 0.847)
-DIGITS_TEST_SIZE, DIGITS_SEED = 0.25, 0
-ACCURACY_FLOOR_CE, ACCURACY_FLOOR_MSE = 0.93, 0.80
+PLAN_VARIABLE = "GRADER_PLAN"  # set by the sandbox: the path of plan.json
+# numpy's own scalar types: numbers wherever the text says float or int (exact types only)
+NUMPY_NUMBERS = tuple(
+    t for t in set(np.sctypeDict.values()) if issubclass(t, (np.floating, np.integer, np.bool_))
+)
 
 
 # --- Describing values as plain JSON ------------------------------------------------------------
 def describe(value):
     """A plain-JSON description of a value: its exact type, and its numbers if it is plain.
 
-    Only exact built-in types and genuine float/int/bool numpy arrays are unpacked; anything
-    else (subclasses, objects with their own ``__float__``) is reported by type name only, so a
-    returned object cannot run code when it is described.
+    Only exact built-in types, numpy's own scalar types and genuine float/int/bool numpy arrays
+    are unpacked; anything else (subclasses, objects with their own ``__float__``) is reported
+    by type name only, so a returned object cannot run code when it is described.
     """
     kind = type(value)
     if kind is np.ndarray:
@@ -78,7 +48,7 @@ def describe(value):
         }
     if kind in (float, int, bool, str) or value is None:
         return {"type": kind.__name__, "value": value}
-    if kind is np.float64 or kind is np.float32:
+    if kind in NUMPY_NUMBERS:
         return {"type": f"numpy.{kind.__name__}", "value": float(value)}
     if kind in (list, tuple):
         return {"type": kind.__name__, "items": [describe(item) for item in value]}
@@ -138,10 +108,6 @@ def _notebook_threads():
     return found
 
 
-def _array(values, dtype=np.float64):
-    return np.array(values, dtype=dtype)
-
-
 def _name(namespace, name):
     """The student's object, or a function that raises NameError if it is missing."""
     if name in namespace:
@@ -153,139 +119,74 @@ def _name(namespace, name):
     return missing
 
 
-# --- Assignment 1: softmax_and_cost -------------------------------------------------------------
-def _softmax_hidden_tests(ns, report):
-    softmax = _name(ns, "softmax")
-    z_extreme = _array(Z_EXTREME)
-    before = z_extreme.copy()
-    report.call("extreme", softmax, z_extreme)
-    report.value("input_unchanged", bool(np.array_equal(z_extreme, before)))
-    report.call("wide", softmax, _array(Z_WIDE))
-    report.call("vector", softmax, _array(Z_VECTOR))
-    report.call("f32", softmax, _array(Z_F32, np.float32))
+# --- The few kinds of argument a plan passes ------------------------------------------------------
+def _quadratic_loss_and_grad(W, b, X, labels):
+    """A cost for judging ``train`` alone (not any task's answer): half the mean squared distance
+    of the logits X W + b from the one-hot labels, and its gradients."""
+    residual = X @ W + b
+    residual[np.arange(labels.size), labels] -= 1.0
+    n = labels.size
+    return 0.5 * float(np.sum(residual * residual)) / n, X.T @ residual / n, residual.sum(0) / n
 
 
-def _log_softmax_hidden_tests(ns, report):
-    log_softmax = _name(ns, "log_softmax")
-    report.call("extreme", log_softmax, _array(Z_EXTREME))
-    report.call("wide", log_softmax, _array(Z_WIDE))
-    report.call("vector", log_softmax, _array(Z_VECTOR))
-    report.call("dominant", log_softmax, _array(Z_DOMINANT))
-    report.call("confident", log_softmax, _array(Z_CONFIDENT))
-    report.call("f32", log_softmax, _array(Z_F32, np.float32))
+def _argument(spec, namespace):
+    if "array" in spec:
+        values = np.array(spec["array"], dtype=spec["dtype"])
+        return values.reshape(spec["shape"])
+    if "value" in spec:
+        return spec["value"]
+    kind = spec["callable"]
+    if kind == "cube_sum":
+        return lambda t: (t * t * t).sum()
+    if kind == "quadratic_loss_and_grad":
+        return _quadratic_loss_and_grad
+    if kind == "cost_of":  # the student's own cost as a function of the logits alone
+        function, labels = _name(namespace, spec["function"]), _argument(spec["labels"], namespace)
+        return lambda t: function(t, labels)
+    raise ValueError(f"unknown argument {kind!r}")
 
 
-def _cross_entropy_hidden_tests(ns, report):
-    cross_entropy = _name(ns, "cross_entropy")
-    report.call("extreme", cross_entropy, _array(Z_EXTREME), np.array(LABELS_EXTREME))
-    report.call("f32", cross_entropy, _array(Z_F32, np.float32), np.array(LABELS_F32))
-    for k, bad in enumerate(BAD_LABELS):
-        report.call(f"bad_labels_{k}", cross_entropy, _array(Z_EXTREME), np.array(bad))
-
-
-def _gradient_hidden_tests(ns, report):
-    grad = _name(ns, "cross_entropy_grad")
-    report.call("extreme", grad, _array(Z_EXTREME), np.array(LABELS_EXTREME))
-    report.call("bad_labels", grad, _array(Z_EXTREME), np.array([0, 1, 2, 3]))
-
-
-def _overflow_demo_hidden_tests(ns, report):
-    for name in ("z_demo", "naive_probs", "stable_probs"):
-        report.value(name, ns.get(name))
-    z_demo = ns.get("z_demo")
-    if type(z_demo) is np.ndarray:  # the student's own softmax on the student's own input
-        report.call("softmax_of_z_demo", _name(ns, "softmax"), z_demo.copy())
-
-
-def _gradient_check_hidden_tests(ns, report):
-    numerical_gradient = _name(ns, "numerical_gradient")
-    relative_error = _name(ns, "relative_error")
-    cross_entropy = _name(ns, "cross_entropy")
-    x = _array(CUBE_X)
-    report.call("cube", numerical_gradient, lambda t: (t * t * t).sum(), x, CUBE_EPS)
-    report.value("x_unchanged", x.tolist() == CUBE_X)
-    report.call("relative", relative_error, _array([1.0, 0.0, -2.0]), _array([1.5, 0.0, -2.0]))
-    report.call("relative_zero", relative_error, np.zeros(3), np.zeros(3))
-    z_check = np.random.default_rng(Z_CHECK_SEED).normal(size=(5, 4))
-    labels = np.array(LABELS_CHECK)
-    report.call("check_analytic", _name(ns, "cross_entropy_grad"), z_check, labels)
-    report.call("check_numerical", numerical_gradient, lambda t: cross_entropy(t, labels), z_check)
-
-
-# --- Assignment 2: train_classifier -------------------------------------------------------------
-def _tiny():
-    return _array(TINY_W), _array(TINY_B), _array(TINY_X), np.array(TINY_LABELS)
-
-
-def _loss_and_grad_hidden_tests(ns, report, function="loss_and_grad"):
-    W, b, X, labels = _tiny()
-    report.call("tiny", _name(ns, function), W, b, X, labels)
-    report.value("W_unchanged", W.tolist() == TINY_W)
-
-
-def _reference_loss_and_grad(W, b, X, labels):
-    """Cross-entropy and its gradients, passed to the student's ``train``: judges train alone."""
-    logits = X @ W + b
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    rows = np.arange(labels.size)
-    cost = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[rows, labels]))
-    probs[rows, labels] -= 1.0
-    probs /= labels.size
-    return cost, X.T @ probs, probs.sum(axis=0)
-
-
-def _train_hidden_tests(ns, report):
-    _, _, X, labels = _tiny()
-    report.call(
-        "tiny_train",
-        _name(ns, "train"),
-        X,
-        labels,
-        TINY_LR,
-        TINY_EPOCHS,
-        _reference_loss_and_grad,
-        X,
-        labels,
-    )
-    for name in ("W_ce", "b_ce", "history_ce", "EPOCHS", "LEARNING_RATE"):
-        report.value(name, ns.get(name))
-
-
-def _curves_hidden_tests(ns, report):
-    for name in ("W_mse", "b_mse", "history_mse", "test_accuracy_mse", "EPOCHS"):
-        report.value(name, ns.get(name))
-    figure = ns.get("fig_curves")
+def _figure(figure):
+    """Per axes of a figure: x label (or that of an axes sharing its x), y label, line lengths."""
     panels = []
-    try:
-        for axes in figure.axes:
-            lengths = [int(len(line.get_xdata())) for line in axes.get_lines()]
-            panels.append([str(axes.get_xlabel()), str(axes.get_ylabel()), lengths])
-    except Exception as error:  # noqa: BLE001 (no figure: the record says so)
-        panels = [_raised(error)]
-    report.value("panels", panels)
+    for axes in figure.axes:
+        siblings = axes.get_shared_x_axes().get_siblings(axes)
+        xlabel = next((str(a.get_xlabel()) for a in siblings if a.get_xlabel()), "")
+        lengths = [int(len(line.get_xdata())) for line in axes.get_lines()]
+        panels.append([xlabel, str(axes.get_ylabel()), lengths])
+    return panels
 
 
-TASKS = {
-    "softmax-hidden-tests": _softmax_hidden_tests,
-    "log-softmax-hidden-tests": _log_softmax_hidden_tests,
-    "cross-entropy-hidden-tests": _cross_entropy_hidden_tests,
-    "gradient-hidden-tests": _gradient_hidden_tests,
-    "overflow-demo-hidden-tests": _overflow_demo_hidden_tests,
-    "gradient-check-hidden-tests": _gradient_check_hidden_tests,
-    "loss-and-grad-hidden-tests": _loss_and_grad_hidden_tests,
-    "train-hidden-tests": _train_hidden_tests,
-    "loss-and-grad-mse-hidden-tests": lambda ns, report: _loss_and_grad_hidden_tests(
-        ns, report, "loss_and_grad_mse"
-    ),
-    "curves-hidden-tests": _curves_hidden_tests,
-}
+def _probe(probe, namespace, report):
+    key = probe["key"]
+    if "figure" in probe:
+        try:
+            report.value(key, _figure(namespace.get(probe["figure"])))
+        except Exception as error:  # noqa: BLE001 (no figure: the record says so)
+            report.record["values"][key] = _raised(error)
+    elif "variable" in probe and "call" not in probe:
+        report.value(key, namespace.get(probe["variable"]))
+    elif "variable" in probe:  # the student's function on a copy of the student's own array
+        value = namespace.get(probe["variable"])
+        if type(value) is np.ndarray:
+            report.call(key, _name(namespace, probe["call"]), value.copy())
+    else:
+        args = [_argument(spec, namespace) for spec in probe["args"]]
+        before = [a.copy() for a in args if type(a) is np.ndarray]
+        report.call(key, _name(namespace, probe["call"]), *args)
+        if probe.get("unchanged"):
+            after = [a for a in args if type(a) is np.ndarray]
+            same = all(np.array_equal(x, y) for x, y in zip(before, after, strict=True))
+            report.value(key + " unchanged", bool(same))
 
 
 def run(grade_id, namespace):
     """Run the hidden tests of one grade cell on the notebook's namespace; print the record."""
     report = _Report(grade_id)
     try:
-        TASKS[grade_id](namespace, report)
+        with open(os.environ.get(PLAN_VARIABLE, "/opt/grading/plan.json")) as handle:
+            probes = json.load(handle)["tasks"].get(grade_id, [])
+        for probe in probes:
+            _probe(probe, namespace, report)
     finally:
         report.emit()

@@ -11,15 +11,13 @@ nbgrader reads this file when a command runs with ``assignments/`` as the workin
     feedback/<student>/<assignment>/          HTML feedback per student
     gradebook.db                              scores (sqlite)
 
-Everything except ``source/``, this file, ``README.md`` and ``index.md`` is generated and
-ignored by git.
+Everything except ``source/``, ``grader/``, ``hidden_tasks.py``, this file, ``README.md`` and
+``index.md`` is generated and ignored by git, and so is the course secret ``.course_secret``.
 """
 
 import os
 import shutil
 import sys
-
-from nbgrader.preprocessors import OverwriteCells
 
 c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 
@@ -39,16 +37,15 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # edits or deletes a test cell or a locked cell grades against the instructor's copy.
 c.ClearHiddenTests.enforce_metadata = True
 
-# --- Autograding: a sandboxed kernel, verdicts in the grader's process (grading.py) -------------
-# grading.py lives beside this file; nbgrader reads this file wherever it runs (the command line
-# in this folder, or the Formgrader), so this folder goes on the import path first.
+# --- Autograding: a sandboxed kernel, verdicts in the grader's process (grader/) ----------------
+# The grader package lives beside this file; nbgrader reads this file wherever it runs (the
+# command line in this folder, or the Formgrader), so this folder goes on the import path first.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from grading import (  # noqa: E402
-    SANDBOX_PACKAGE,
-    JudgeHiddenTests,
-    SandboxedExecute,
-    SaveJudgedScores,
-)
+from grader.execute import SandboxedExecute  # noqa: E402
+from grader.judge import JudgeHiddenTests  # noqa: E402
+from grader.restore import RestoreDeletedTests  # noqa: E402
+from grader.sandbox import SANDBOX_PACKAGE  # noqa: E402
+from grader.save import SaveJudgedScores  # noqa: E402
 
 # Every grading kernel runs in bubblewrap (Debian package `bubblewrap`); without it, grading
 # stops with one line naming the package. To grade WITHOUT a sandbox (student code then runs as
@@ -86,44 +83,6 @@ c.SandboxedExecute.raise_on_iopub_timeout = False
 c.SandboxedExecute.execute_retries = 0
 
 
-class RestoreDeletedTests(OverwriteCells):
-    """nbgrader's OverwriteCells, plus: a deleted grade cell is put back and run.
-
-    Stock nbgrader (0.9.6) can re-add deleted grade cells (``add_missing_cells``), but it looks
-    for the insertion point only among grade and solution cells and fails with a KeyError when
-    the cell before the deleted one is a locked, ungraded cell (here: every hidden test cell
-    follows a visible test cell). Left off, a deleted test cell is simply not graded (it needs
-    manual grading). Here each deleted grade cell goes back after the nearest earlier cell of
-    the instructor version that the submission still has, so its tests run as usual.
-    """
-
-    def add_missing_grade_cells(self, nb, resources):
-        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-        order = [cell.name for cell in source_nb.source_cells]
-        grade_cells = {cell.name: cell for cell in source_nb.grade_cells}
-        solution_ids = {cell.name for cell in source_nb.solution_cells}
-        for name in order:
-            if name not in grade_cells:
-                continue
-            present = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
-            if name in present:
-                continue
-            self.log.warning("Missing grade cell %s encountered, adding it back", name)
-            restored = self.missing_cell_transform(
-                source_nb.source_cells[order.index(name)],
-                grade_cells[name].max_score,
-                is_solution=name in solution_ids,
-            )
-            restored["id"] = name  # nbformat 4.5 wants cell ids; the grade_id is unique
-            position = 0
-            for earlier in reversed(order[: order.index(name)]):
-                if earlier in present:
-                    position = present.index(earlier) + 1
-                    break
-            nb.cells.insert(position, restored)
-        return nb, resources
-
-
 # Put deleted grade cells back (see RestoreDeletedTests) instead of leaving them ungraded.
 c.RestoreDeletedTests.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
@@ -134,7 +93,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# The stock list of nbgrader 0.9.6 with grading.py's Execute and SaveAutoGrades, and the judge
+# The stock list of nbgrader 0.9.6 with the grader's Execute and SaveAutoGrades, and the judge
 # between them: scores come from the judge, never from what a grade cell printed or returned.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
@@ -155,6 +114,15 @@ c.FileNameCollectorPlugin.named_regexp = (
     r".*/(?P<student_id>[A-Za-z0-9_.-]+)/(?P<file_id>[A-Za-z0-9_]+\.ipynb)$"
 )
 
+# --- Hidden inputs, feedback and export ---------------------------------------------------------
+# The hidden inputs are drawn per student from the course secret: the environment variable
+# SOFTMAX_COURSE_SECRET, or the uncommitted file .course_secret in this folder (written with a
+# random secret by the first grading run if neither exists). See README.md, "Hidden inputs".
+# The feedback links every check to the chapter section that teaches it, under this address of
+# the published site (the course's GitHub Pages address; change it with repository.url).
+c.JudgeHiddenTests.site_url = "https://example-course.github.io/softmax-lecture/"
+# Per-check records for the class report: checks/<assignment>/<student>.json in this folder.
+c.JudgeHiddenTests.records_folder = "checks"
 # --- Feedback and export ------------------------------------------------------------------------
 # nbgrader export writes grades.csv (one row per student and assignment) with the stock CSV plugin.
 c.ExportApp.plugin_class = "nbgrader.plugins.export.CsvExportPlugin"

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from similarity import similarity  # scripts/similarity.py: copydetect over the submissions
 
-COURSE = Path(__file__).resolve().parent.parent / "assignments"
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "assignments"
 
 
 def assignment_names(course):
@@ -47,6 +48,8 @@ def nbgrader(course, *args, capture=False):
     # nbgrader runs the `alembic` executable (from PATH) when it creates a gradebook: put the
     # interpreter's own bin/ first, so that the venv's alembic is found without activating it.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    # the grader computes the expected values with this repository's lib.reference
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "nbgrader", *args]
     if not capture:
         print("$", " ".join(["nbgrader", *args]), flush=True)

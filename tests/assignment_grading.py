@@ -26,7 +26,17 @@ COURSE = ROOT / "assignments"
 FIXTURES = ROOT / "tests" / "fixtures" / "assignments"
 SCRIPT = ROOT / "scripts" / "assignments.py"
 # the committed course files besides source/ (the config and the grader's modules)
-COURSE_FILES = ("nbgrader_config.py", "grading.py", "hidden_tasks.py", "expected_values.json")
+COURSE_FILES = (
+    "nbgrader_config.py",
+    "hidden_tasks.py",
+    *sorted(
+        str(p.relative_to(COURSE))
+        for p in (COURSE / "grader").iterdir()
+        if p.suffix in (".py", ".json")
+    ),
+)
+# the course secret of the tests (an instructor's is never committed: assignments/README.md)
+SECRET = {"SOFTMAX_COURSE_SECRET": "secret of the tests"}
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
@@ -36,7 +46,7 @@ def run_script(course, *args, user=None):
     With `user` (a uid), run it as an ordinary user: in a user namespace that maps this
     process's own uid to `user` (util-linux ``unshare``), so that it still owns this process's
     files but is not root."""
-    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1", **SECRET)
     prefix = []
     if user is not None:
         prefix = ["unshare", "--user", f"--map-user={user}", f"--map-group={user}"]
@@ -57,7 +67,7 @@ def run_script(course, *args, user=None):
 
 def copy_course(destination):
     """A fresh course directory: the committed config and sources, nothing generated."""
-    destination.mkdir(parents=True, exist_ok=True)
+    (destination / "grader").mkdir(parents=True, exist_ok=True)
     for name in COURSE_FILES:
         shutil.copy(COURSE / name, destination / name)
     shutil.copytree(COURSE / "source", destination / "source")
@@ -156,7 +166,8 @@ def formgrader(course, home):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     token = secrets.token_hex(16)
-    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"))
+    env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / "config"), **SECRET)
+    env["PYTHONPATH"] = str(ROOT)  # the grader's lib.reference
     env.update(JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_PLATFORM_DIRS="1")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     command = [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}"]

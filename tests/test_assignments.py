@@ -4,10 +4,12 @@ One module-scoped fixture copies the course directory (config + sources) into a 
 folder and runs the documented flow through ``scripts/assignments.py``: release (generate the
 student versions), collect a folder of submissions, autograde (one nbgrader run per
 assignment grades every submission), export grades.csv, generate feedback. The submissions are
-three honest students (the instructor solution), the blank student version, and the wrong,
+two honest students (the instructor solution), one honest student per style (honest-*), the
+blank student version, and the wrong,
 tampered, faulty and adversarial notebooks described under tests/fixtures/assignments/. Every
-kernel runs in the bubblewrap sandbox of assignments/grading.py. Every test below reads the
-results.
+kernel runs in the bubblewrap sandbox of assignments/grader/. Every test below reads the
+results, except the few that grade a small class of their own (the Formgrader, a non-root
+instructor, no bwrap) and the unit tests of the declaration of checks.
 """
 
 import csv
@@ -23,7 +25,9 @@ import pytest
 from assignment_grading import (
     COURSE,
     COURSE_FILES,
+    FIXTURES,
     ROOT,
+    SECRET,
     copy_course,
     formgrader,
     run_script,
@@ -34,47 +38,48 @@ from assignment_grading import (
 pytestmark = [pytest.mark.slow, pytest.mark.needs_bwrap]
 
 ASSIGNMENTS = ("softmax_and_cost", "train_classifier")
+sys.path.insert(0, str(COURSE))  # the grader's package, for the declaration of the checks
+from grader import checks, inputs, reference  # noqa: E402
 
-# Expected auto-graded points per hidden-test cell. The order of each tuple is TASKS[assignment].
-TASKS = {
-    "softmax_and_cost": (
-        "softmax-hidden-tests",  # 3 points
-        "log-softmax-hidden-tests",  # 3
-        "cross-entropy-hidden-tests",  # 2
-        "gradient-hidden-tests",  # 2
-        "overflow-demo-hidden-tests",  # 1
-        "gradient-check-hidden-tests",  # 2
-    ),
-    "train_classifier": (
-        "loss-and-grad-hidden-tests",  # 2
-        "train-hidden-tests",  # 3
-        "loss-and-grad-mse-hidden-tests",  # 2
-        "curves-hidden-tests",  # 1
-    ),
-}
+# Expected auto-graded points per hidden-test cell, in the order of TASKS[assignment]; the
+# points of a cell are split over its checks (grader/checks.py), so one miss costs its share.
+TASKS = {a: tuple(checks.tasks(a)) for a in ASSIGNMENTS}
 SOLUTION = {"softmax_and_cost": (3, 3, 2, 2, 1, 2), "train_classifier": (2, 3, 2, 1)}
 INSTRUCTOR = 1000  # an ordinary user id, for the test of grading without root
 HONEST = ("aa-honest", "solution")  # graded before and after the attacks
-UNSHIFTED = (0, 3, 2, 0, 0, 2)  # softmax wrong; everything calling it on extreme logits too
+# every honest fixture, written from the blank release in a style of its own
+HONEST_STYLES = {
+    a: sorted(p.stem for p in (FIXTURES / a).glob("honest-*.cells")) for a in ASSIGNMENTS
+}
+# the unshifted softmax: right on ordinary logits (n != m, 1-D), wrong on extreme and float32
+# ones, and so is everything that calls it on extreme logits
+UNSHIFTED = (1.5, 3, 2, 0, 0, 2)
 NOTHING = {a: (0,) * len(TASKS[a]) for a in TASKS}
 EXPECTED = {
     "softmax_and_cost": {
         **{student: SOLUTION["softmax_and_cost"] for student in HONEST},
+        **{student: SOLUTION["softmax_and_cost"] for student in HONEST_STYLES["softmax_and_cost"]},
         "blank": NOTHING["softmax_and_cost"],
         "wrong-unshifted": UNSHIFTED,
-        # the earlier model solution: `shifted - log(sum)` rounds a confident log P to 0
-        "wrong-shifted-log": (3, 0, 2, 2, 1, 2),
+        # `shifted - log(sum)` rounds a confident prediction's log P to 0: that check's share
+        "wrong-shifted-log": (3, 2.5, 2, 2, 1, 2),
+        # misses exactly one requirement (float32 stays float32): loses that check's 0.5
+        "partial-float64-only": (2.5, 3, 2, 2, 1, 2),
+        # answers pasted for the inputs published before: the drawn inputs are others
+        "known-answers": NOTHING["softmax_and_cost"],
         # tampering on top of the unshifted softmax earns exactly what the honest one does
         "tamper-edit-tests": UNSHIFTED,
         "tamper-delete-tests": UNSHIFTED,
-        # scipy and lib are not in the sandbox: the cells that import them fail
-        "tamper-uses-scipy": NOTHING["softmax_and_cost"],
-        "tamper-uses-lib": (0, 3, 0, 0, 0, 0),
-        # the overflow-demo cell is stopped by the CPU limit; the cells after it are graded
-        "fault-infinite-loop": (3, 3, 2, 2, 0, 2),
+        # scipy and lib are not in the sandbox: the cells that import them fail; the central
+        # differences and relative_error of Task 6 are the student's own and count
+        "tamper-uses-scipy": (0, 0, 0, 0, 0, 1.25),
+        "tamper-uses-lib": (0, 3, 0, 0, 0, 1.25),
+        # the overflow-demo cell is stopped by the CPU limit after z_demo and stable_probs
+        # (which count); the cells after it are graded
+        "fault-infinite-loop": (3, 3, 2, 2, 0.5, 2),
         # the kernel dies in Task 3: Tasks 1-2 keep their points
         "fault-kernel-exit": (3, 3, 0, 0, 0, 0),
-        # one fixture per class of attack, each on top of the honest work it states
+        # the classes of attack, each on top of the honest work it states
         "attack-hooks": NOTHING["softmax_and_cost"],  # its transformer hides even its own work
         "attack-result-outputs": NOTHING["softmax_and_cost"],
         "attack-poison-pill": NOTHING["softmax_and_cost"],
@@ -88,12 +93,17 @@ EXPECTED = {
     },
     "train_classifier": {
         **{student: SOLUTION["train_classifier"] for student in HONEST},
+        **{student: SOLUTION["train_classifier"] for student in HONEST_STYLES["train_classifier"]},
         "blank": NOTHING["train_classifier"],
-        # train() is judged with the grader's own gradient and passes; the gradient tasks fail,
-        # and 1347x too large steps leave the squared-error model below its accuracy floor
-        "wrong-missing-1-over-n": (0, 3, 0, 0),
-        # zero weights classify 10% of the test digits, whatever test_accuracy_ce claims
-        "tamper-reported-accuracy": (2, 0, 2, 1),
+        # train() is judged with the grader's own cost and passes; the costs are right, their
+        # gradients not, and 1347x too large steps leave the squared-error model untrained
+        "wrong-missing-1-over-n": (0.75, 3, 0.75, 0),
+        # zero weights classify 10% of the test digits, whatever test_accuracy_ce claims; its
+        # train() and accuracy() are right
+        "tamper-reported-accuracy": (2, 1.5, 2, 1),
+        # misses exactly one requirement (labelled axes): loses that check's 0.5
+        "partial-unlabelled-figure": (2, 3, 2, 0.5),
+        "known-answers": NOTHING["train_classifier"],
         "attack-tracer-evasion": NOTHING["train_classifier"],
         "gap-untrained-mse": (2, 3, 2, 0),
     },
@@ -101,11 +111,13 @@ EXPECTED = {
 ATTACKS = sorted(s for a in EXPECTED for s in EXPECTED[a] if s.startswith(("attack-", "gap-")))
 WRITTEN = {"softmax_and_cost": "written-shift", "train_classifier": "written-costs"}
 STUDENT_CASES = [(a, s) for a in ASSIGNMENTS for s in sorted(EXPECTED[a])]
+HONEST_CASES = [(a, s) for a in ASSIGNMENTS for s in HONEST_STYLES[a]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def course(tmp_path_factory):
-    """A temporary course directory after the whole instructor flow has run once."""
+    """A temporary course directory after the whole instructor flow has run once: one release,
+    and one autograde run that grades every fixture of both assignments; every test reads it."""
     root = copy_course(tmp_path_factory.mktemp("course"))
     course_files = {name: (root / name).read_bytes() for name in COURSE_FILES}
     run_script(root, "release")
@@ -213,9 +225,19 @@ def test_processes_of_a_submission_end_with_its_kernel(course):
 
 
 def verdict(cell):
-    """The grader's line in a hidden-test cell: '[grader] passed' or '[grader] failed: ...'."""
+    """The grader's lines in a hidden-test cell: '[grader] 2.5 of 3 points', then one line per
+    check, '[grader] passed <check> (<points>)' or '[grader] failed <check> (0 of ...): why'."""
     texts = [o.get("text", "") for o in cell.outputs if o.get("name") == "stdout"]
     return [line for text in texts for line in text.splitlines() if line.startswith("[grader]")]
+
+
+def all_passed(cell):
+    lines = verdict(cell)
+    return len(lines) > 1 and all(line.startswith("[grader] passed") for line in lines[1:])
+
+
+def failures(cell):
+    return [line for line in verdict(cell) if line.startswith("[grader] failed")]
 
 
 def test_execute_results_and_hooks_set_no_score(course):
@@ -223,21 +245,22 @@ def test_execute_results_and_hooks_set_no_score(course):
         nb = cells_by_id(autograded(course, "softmax_and_cost", student))
         cell = nb["softmax-hidden-tests"]
         assert [o for o in cell.outputs if o.output_type == "execute_result"] == []
-        assert verdict(cell) and verdict(cell)[0].startswith("[grader] failed"), student
+        assert verdict(cell)[0] == "[grader] 0 of 3 points", student
+        assert len(failures(cell)) == len(checks.of_task("softmax-hidden-tests")), student
 
 
 def test_edited_test_cells_are_restored_from_the_gradebook(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-edit-tests"))
     assert "BEGIN HIDDEN TESTS" in nb["softmax-hidden-tests"].source
     assert "rows must sum to 1" in nb["softmax-visible-tests"].source
-    assert verdict(nb["softmax-hidden-tests"])[0].startswith("[grader] failed: extreme")
+    assert failures(nb["softmax-hidden-tests"])[0].startswith("[grader] failed extreme logits")
 
 
 def test_deleted_test_cells_are_put_back_and_run(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "tamper-delete-tests"))
     for task in TASKS["softmax_and_cost"]:
         assert "was missing from the submission" in nb[task].source
-    assert verdict(nb["log-softmax-hidden-tests"]) == ["[grader] passed"]
+    assert all_passed(nb["log-softmax-hidden-tests"])
 
 
 def test_forbidden_libraries_are_not_in_the_sandbox(course):
@@ -249,24 +272,26 @@ def test_forbidden_libraries_are_not_in_the_sandbox(course):
 
 def test_library_run_from_a_worker_thread_is_caught(course):
     nb = cells_by_id(autograded(course, "train_classifier", "attack-tracer-evasion"))
-    assert "a thread started by the notebook" in verdict(nb["loss-and-grad-hidden-tests"])[0]
+    assert "a thread started by the notebook" in failures(nb["loss-and-grad-hidden-tests"])[0]
 
 
 def test_confident_prediction_needs_log1p(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "wrong-shifted-log"))
-    assert "confident: entry 0 is 0.0" in verdict(nb["log-softmax-hidden-tests"])[0]
+    (line,) = failures(nb["log-softmax-hidden-tests"])  # only that check fails
+    assert line.startswith("[grader] failed confident prediction (0 of 0.5): entry")
+    assert "is 0.0, expected -" in line
 
 
 def test_infinite_loop_is_stopped_by_the_cpu_limit(course):
     nb = cells_by_id(autograded(course, "softmax_and_cost", "fault-infinite-loop"))
     assert "KeyboardInterrupt" in errors(nb["overflow-demo"])
-    assert verdict(nb["gradient-check-hidden-tests"]) == ["[grader] passed"]
+    assert all_passed(nb["gradient-check-hidden-tests"])
 
 
 def test_dead_kernel_is_graded_as_far_as_it_got(course):
     nb = autograded(course, "softmax_and_cost", "fault-kernel-exit")
     by_id = cells_by_id(nb)
-    assert verdict(by_id["log-softmax-hidden-tests"]) == ["[grader] passed"]
+    assert all_passed(by_id["log-softmax-hidden-tests"])
     died = [c for c in nb.cells if "KernelDied" in errors(c)]
     assert died and all(c.cell_type == "code" for c in died)
     assert "the kernel died while running this cell" in died[0].outputs[-1].evalue
@@ -319,37 +344,23 @@ def test_release_holds_no_solution_and_no_hidden_test(course, assignment):
     ]
 
 
-def test_expected_values_are_the_mpmath_values():
-    # assignments/expected_values.json is what scripts/assignment_reference_values.py computes
-    script = ROOT / "scripts" / "assignment_reference_values.py"
-    result = subprocess.run(
-        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    expected = json.loads((COURSE / "expected_values.json").read_text())
-    assert expected["log-softmax-hidden-tests"]["confident"][0] == -4.248354255291589e-18
-
-
-def test_grader_reads_the_test_digits_of_chapter_6():
+def test_grader_reads_the_test_digits_of_chapter_7():
     # the grader reads scikit-learn's bundled digits file and the held-out rows from
-    # expected_values.json instead of importing scikit-learn (a second of every grading run):
-    # exactly load_digits and the stratified split of chapter 7
+    # grader/digits_test_rows.json instead of importing scikit-learn (a second of every grading
+    # run): exactly load_digits and the stratified split of chapter 7
+    from grader import digits as grader_digits
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
-
-    sys.path.insert(0, str(COURSE))
-    import grading
-    import hidden_tasks
 
     digits = load_digits()
     split = train_test_split(
         digits.data / 16.0,
         digits.target,
-        test_size=hidden_tasks.DIGITS_TEST_SIZE,
-        random_state=hidden_tasks.DIGITS_SEED,
+        test_size=grader_digits.TEST_SIZE,
+        random_state=grader_digits.SEED,
         stratify=digits.target,
     )
-    x_test, labels_test = grading._digits_test_split()
+    x_test, labels_test = grader_digits.test_split()
     assert x_test.shape == (450, 64)
     assert np.array_equal(x_test, split[1]) and np.array_equal(labels_test, split[3])
 
@@ -415,6 +426,7 @@ def test_missing_sandbox_stops_grading_with_one_line(tmp_path):
     # bwrap is looked up on PATH: without it, `nbgrader autograde` names the package and stops
     root = copy_course(tmp_path / "course")
     env = dict(os.environ, PATH=str(Path(sys.executable).parent), JUPYTER_PLATFORM_DIRS="1")
+    env.update(SECRET)
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", "autograde", "softmax_and_cost"],
         cwd=root,
@@ -442,6 +454,8 @@ def test_source_notebook_metadata(assignment):
         if "hidden-tests" in meta["grade_id"]:
             assert meta["grade"] and meta["locked"] and meta["points"] > 0
             assert "### BEGIN HIDDEN TESTS" in cell.source
+            # the points of the cell are exactly the weights of its declared checks
+            assert checks.points(meta["grade_id"]) == pytest.approx(meta["points"])
         if "visible-tests" in meta["grade_id"]:
             assert meta["locked"] and not meta["grade"]
 
@@ -454,3 +468,156 @@ def test_release_is_deterministic(course):
     run_script(course["root"], "release")
     after = {p.relative_to(release): p.read_bytes() for p in release.rglob("*.ipynb")}
     assert len(before) == len(ASSIGNMENTS) and after == before
+
+
+def records_of(course, assignment, student):
+    path = course["root"] / "checks" / assignment / f"{student}.json"
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize(("assignment", "student"), HONEST_CASES)
+def test_honest_styles_earn_full_marks(course, assignment, student):
+    # graded in the same run as every attack; loops, vectorised code, other helper names,
+    # numpy scalars, 0-d arrays, hard-coded or inferred shapes, other plots
+    failed = [r for r in records_of(course, assignment, student) if not r["passed"]]
+    assert failed == [], [(r["task"], r["check"], r["got"]) for r in failed]
+    assert course["scores"][assignment][student]["score"] == sum(SOLUTION[assignment])
+    # and the visible tests agree with the hidden ones: none of them fails for this student
+    for grade, cell in cells_by_id(autograded(course, assignment, student)).items():
+        if grade and grade.endswith("visible-tests"):
+            assert errors(cell) == [], (grade, [o.get("evalue") for o in cell.outputs])
+
+
+def test_at_least_six_honest_styles_per_assignment():
+    for assignment in ASSIGNMENTS:
+        assert len(HONEST_STYLES[assignment]) >= 6, assignment
+
+
+@pytest.mark.parametrize(
+    ("assignment", "student", "check"),
+    [
+        ("softmax_and_cost", "partial-float64-only", "float32"),
+        ("train_classifier", "partial-unlabelled-figure", "learning curves"),
+    ],
+)
+def test_one_missed_requirement_costs_its_share(course, assignment, student, check):
+    records = records_of(course, assignment, student)
+    failed = [(r["task"], r["check"]) for r in records if not r["passed"]]
+    assert [name for _, name in failed] == [check]
+    task = failed[0][0]
+    lost = next(c.weight for c in checks.of_task(task) if c.name == check)
+    assert course["scores"][assignment][student]["score"] == sum(SOLUTION[assignment]) - lost
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_pasted_answers_for_published_inputs_earn_nothing(course, assignment):
+    assert course["scores"][assignment]["known-answers"]["score"] == 0
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_per_check_records_of_every_submission(course, assignment):
+    # <course>/checks/<assignment>/<student>.json: one object per declared check, whose points
+    # add up to the student's auto-graded score
+    fields = {"task", "check", "passed", "points", "max_points", "input", "expected", "got"}
+    fields |= {"tolerance", "chapter"}
+    declared = [(c.task, c.name) for c in checks.CHECKS if c.assignment == assignment]
+    for student in EXPECTED[assignment]:
+        records = records_of(course, assignment, student)
+        assert [(r["task"], r["check"]) for r in records] == declared, student
+        assert all(set(r) == fields for r in records), student
+        assert sum(r["points"] for r in records) == pytest.approx(
+            sum(EXPECTED[assignment][student])
+        )
+        assert all(r["chapter"].startswith("chapters/0") for r in records)
+
+
+def test_feedback_page_lists_every_check_with_its_lesson(course):
+    page = course["root"] / "feedback" / "wrong-shifted-log" / "softmax_and_cost"
+    text = (page / "softmax_and_cost.html").read_text()
+    for check in checks.CHECKS:
+        if check.assignment == "softmax_and_cost":
+            assert f"<td>{html_escape(check.name)}</td>" in text, check.name
+    assert text.count('<table class="grader-checks">') == len(TASKS["softmax_and_cost"])
+    link = "https://example-course.github.io/softmax-lecture/chapters/05_numerical_issues.html"
+    assert f'href="{link}#what-the-shift-does-not-cure"' in text
+    assert "failed: entry" in text and "|got - expected| &lt;= 0 + 1e-12 |expected|" in text
+
+
+def html_escape(text):
+    import html
+
+    return html.escape(text)
+
+
+def test_chapter_links_name_sections_of_the_site():
+    # every link is a chapter of the site and a section id that Jupyter Book gives a heading
+    chapters = {p.stem for p in (ROOT / "chapters").glob("*.ipynb")}
+    renamed = {"06_accuracy": "05b_accuracy", "07_digits_classifier": "06_digits_classifier"}
+    for check in checks.CHECKS:
+        page, _, anchor = check.chapter.partition("#")
+        name = page.removeprefix("chapters/").removesuffix(".html")
+        assert name in chapters or renamed.get(name) in chapters, check.chapter
+        assert anchor and anchor == anchor.lower() and " " not in anchor, check.chapter
+
+
+def test_the_kernel_gets_inputs_and_never_an_expected_value():
+    # the plan bound into the sandbox holds the drawn inputs; the expected values (computed in
+    # the grader's process) appear nowhere in it
+    secret = "a secret"
+    for assignment in ASSIGNMENTS:
+        plan = json.dumps(inputs.kernel_plan(secret, assignment, "ada"))
+        for check in checks.CHECKS:
+            if check.assignment != assignment or check.family.__name__ != "extreme":
+                continue
+            x = inputs.inputs_of(check, secret, "ada")
+            for value in reference.softmax(x["z"]):
+                if 0.0 < value < 1.0:
+                    assert repr(float(value)) not in plan
+        assert "expected" not in plan
+
+
+def test_inputs_are_drawn_from_the_secret_per_student():
+    a1 = "softmax_and_cost"
+    draw = inputs.draw
+    same = draw("one", a1, "ada")[("softmax-hidden-tests", "extreme")]["z"]
+    assert np.array_equal(same, draw("one", a1, "ada")[("softmax-hidden-tests", "extreme")]["z"])
+    for other in (draw("two", a1, "ada"), draw("one", a1, "grace")):
+        assert not np.array_equal(same, other[("softmax-hidden-tests", "extreme")]["z"])
+
+
+def test_input_families_keep_their_hard_cases():
+    from grader import families
+
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        z = families.extreme(rng)["z"]
+        with np.errstate(over="ignore"):
+            terms = np.exp(z)
+            sums = terms.sum(axis=1)
+        assert (z.max(axis=1) > 709.79).sum() == 1  # e^z overflows
+        finite = np.all(np.isfinite(terms), axis=1)
+        assert np.any(finite & ~np.isfinite(sums))  # every term finite, their sum not
+        assert any(np.all(row < -745.2) for row in z)  # every e^z is 0
+        w = families.wide(rng)["z"]
+        assert w.shape[0] != w.shape[1]
+        f32 = families.float32(rng)["z"]
+        assert f32.dtype == np.float32 and (f32.max(axis=1) > 88.73).sum() >= 2
+        c = families.confident(rng)["z"]
+        gaps = np.sort(c, axis=1)
+        assert np.all(gaps[:, -1] - gaps[:, -2] > 37.9)  # e^-gap below the rounding unit
+        d = families.dominant(rng)["z"]
+        assert np.sort(d[0])[-1] - np.sort(d[0])[-2] > 745.2
+        for family in (families.model, families.training):
+            x = family(rng)
+            assert x["X"].shape[1] == 64 and sorted(set(x["labels"])) == list(range(10))
+        assert families.model(rng)["W"].shape == (64, 10)
+
+
+def test_without_a_secret_the_first_run_writes_one_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv(inputs.SECRET_VARIABLE, raising=False)
+    first = inputs.course_secret(root=tmp_path)
+    assert len(first) == 64 and inputs.course_secret(root=tmp_path) == first
+    path = tmp_path / inputs.SECRET_FILE
+    assert path.stat().st_mode & 0o777 == 0o600 and sorted(tmp_path.iterdir()) == [path]
+    monkeypatch.setenv(inputs.SECRET_VARIABLE, "from the environment")
+    assert inputs.course_secret(root=tmp_path) == "from the environment"

@@ -207,9 +207,10 @@ def test_the_built_site_holds_no_answer_line(answers):
             pytest.fail(reason)
         pytest.skip(reason)
     files = [path for path in SITE.rglob("*") if path.is_file()]
-    grader = {"grading", "hidden_tasks", "nbgrader_config", "expected_values"}
+    grader = {"grading", "hidden_tasks", "nbgrader_config", "expected_values", "checks", "judge"}
     served = [path.relative_to(SITE).as_posix() for path in files]
     assert not [name for name in served if Path(name).stem in grader], "a grader file is served"
+    assert not [name for name in served if "/grader/" in f"/{name}"], "the grader is served"
     assert not [name for name in served if "/source/" in f"/{name}"], "a source/ folder is served"
     found = hits(files, SITE, answers)
     assert not found, "answers on the website:\n" + "\n".join(found)
