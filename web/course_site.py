@@ -11,6 +11,8 @@ and Sphinx put in the pages:
 - pydata-sphinx-theme reads the colour mode from the reader's localStorage and logs a console
   error ("Got invalid theme mode") on a first visit, when there is none. A one-line script sets
   the mode to "auto" (follow the system setting, the theme's own default) when none is stored.
+- Display formulas are focusable (``MATH_FOCUS_JS``), as MathJax's menu made them: one wider
+  than the page scrolls, and the keyboard must reach it.
 - Sphinx 7 writes every bibliography entry as ``role="doc-biblioentry"`` inside a
   ``role="list"``. WAI-ARIA 1.3 deprecates that role (axe: aria-deprecated-role), and a list whose
   children are not list items fails aria-required-children (WCAG 1.3.1). Each entry becomes a
@@ -21,8 +23,12 @@ and Sphinx put in the pages:
   (``{IEEE}``), sort by their name: plain's key keeps the brace, which sorts after every letter.
 - Light pages. pydata-sphinx-theme loads Font Awesome twice: its style sheet draws the icons
   from web fonts, and ``fontawesome.js`` (540 kB gzip) then redraws them as SVG, for icons a
-  site could add by name at run time (this one adds none). The script is left out of every page
-  and the theme's icon fonts are cut to the icons the pages show (fontTools' subsetter).
+  site could add by name at run time (this one adds none). The script is left out of every page,
+  the theme's icon fonts are cut to the icons the pages show (fontTools' subsetter), and so are
+  the style sheet's icon rules (``.fa-<name>:before``, one per icon of Font Awesome).
+- Figures are served as lossless WebP (the same pixels, about a third of the PNG's bytes; the
+  PNG stays beside it), and every figure's <img> gets its width and height, so the browser
+  keeps its place before it has loaded (nothing below it jumps).
 - Every page has a ``<meta name="description">``: its first paragraph (search engines and link
   previews show it), and the site serves ``/favicon.ico`` (browsers ask for it whatever the
   page's icon link says), drawn from web/favicon.svg.
@@ -69,6 +75,21 @@ SEARCH_JS = "course-search.js"
 DEFAULT_MODE_JS = (
     "document.documentElement.dataset.mode = document.documentElement.dataset.mode || 'auto';"
 )
+
+
+# MathJax's menu (left out, see _config.yml) made every formula focusable; a display formula
+# wider than the page scrolls, and a scrolling region must be reachable from the keyboard
+# (WCAG 2.1.1, axe: scrollable-region-focusable). Deferred scripts (MathJax's startup.js) have
+# run by DOMContentLoaded, so its promise exists then.
+MATH_FOCUS_JS = """document.addEventListener("DOMContentLoaded", function () {
+  var m = window.MathJax;
+  if (!m || !m.startup || !m.startup.promise) return;
+  m.startup.promise.then(function () {
+    document.querySelectorAll('mjx-container[display="true"]').forEach(function (c) {
+      c.tabIndex = 0;
+    });
+  });
+});"""
 
 
 def thebe_enabled(app: Any) -> bool:
@@ -245,6 +266,11 @@ def used_icon_codepoints(outdir: Path) -> set[int]:
     for selectors, code in ICON_RULE.findall(css):
         for name in re.findall(r"\.(fa-[a-z0-9-]+):before", selectors):
             codes[name] = int(code, 16)
+    return {codes[name] for name in used_icon_names(outdir) if name in codes}
+
+
+def used_icon_names(outdir: Path) -> set[str]:
+    """Every ``fa-<name>`` the site's pages and its own scripts mention."""
     named = set()
     sources = [*outdir.rglob("*.html"), *(outdir / "_static").glob("*.js")]
     sources += list((outdir / "_static" / "scripts").glob("*.js"))
@@ -252,7 +278,20 @@ def used_icon_codepoints(outdir: Path) -> set[int]:
         named.update(
             re.findall(r"fa-[a-z0-9-]+", source.read_text(encoding="utf-8", errors="ignore"))
         )
-    return {codes[name] for name in named if name in codes}
+    return named
+
+
+def drop_unused_icon_rules(outdir: Path) -> None:
+    """Remove the style sheet's ``.fa-<name>:before`` rules of icons no page shows."""
+    css_path = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    css = css_path.read_text(encoding="utf-8")
+    used = used_icon_names(outdir)
+
+    def keep(match: re.Match) -> str:
+        names = re.findall(r"\.(fa-[a-z0-9-]+):before", match.group(1))
+        return match.group(0) if used.intersection(names) else ""
+
+    css_path.write_text(ICON_RULE.sub(keep, css), encoding="utf-8")
 
 
 def subset_icon_fonts(outdir: Path) -> None:
@@ -271,6 +310,40 @@ def subset_icon_fonts(outdir: Path) -> None:
         subsetter.populate(unicodes=unicodes)
         subsetter.subset(font)
         subset.save_font(font, str(font_path), options)
+
+
+IMG_TAG = re.compile(r"<img\s[^>]*>")
+IMG_SRC = re.compile(r'src="([^"]*_images/[^"/]+)\.png"')
+
+
+def figures_as_webp(outdir: Path) -> None:
+    """Lossless WebP beside each figure's PNG; pages show it, with the figure's size."""
+    from PIL import Image
+
+    sizes = {}
+    for png in (outdir / "_images").glob("*.png"):
+        webp = png.with_suffix(".webp")
+        with Image.open(png) as image:
+            sizes[png.stem] = image.size
+            if not webp.is_file() or webp.stat().st_mtime < png.stat().st_mtime:
+                image.save(webp, "WEBP", lossless=True, quality=100, method=2)
+
+    def tag(match: re.Match) -> str:
+        text = match.group(0)
+        src = IMG_SRC.search(text)
+        if src is None or Path(src.group(1)).name not in sizes:
+            return text
+        width, height = sizes[Path(src.group(1)).name]
+        text = IMG_SRC.sub(lambda m: f'src="{m.group(1)}.webp"', text)
+        if " width=" not in text and " height=" not in text:
+            text = text.replace("<img ", f'<img width="{width}" height="{height}" ', 1)
+        return text
+
+    for page in outdir.rglob("*.html"):
+        content = page.read_text(encoding="utf-8")
+        changed = IMG_TAG.sub(tag, content)
+        if changed != content:
+            page.write_text(changed, encoding="utf-8")
 
 
 def write_favicon(outdir: Path, svg: Path = ROOT / "web" / "favicon.svg") -> None:
@@ -314,6 +387,8 @@ def after_build(app: Any, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     drop_fontawesome_script(outdir)
     subset_icon_fonts(outdir)
+    drop_unused_icon_rules(outdir)
+    figures_as_webp(outdir)
     write_favicon(outdir)
     build_wheel(outdir)
 
@@ -332,7 +407,8 @@ def notice_placeholders(app: Any, config: Any) -> None:
 
 def setup(app: Any) -> dict:
     register_bibliography_style()
-    app.add_js_file(None, body=DEFAULT_MODE_JS, priority=100)
+    # one inline script (Sphinx keeps one of several without a file name)
+    app.add_js_file(None, body=DEFAULT_MODE_JS + "\n" + MATH_FOCUS_JS, priority=100)
     app.add_js_file(SEARCH_JS, priority=600, defer="defer")  # after searchtools.js
     app.connect("config-inited", notice_placeholders)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)

@@ -13,9 +13,9 @@
  * no renderer outside a widget manager, and no npm package does this part alone. This file is the
  * part the site needs: for each saved view, a model that holds the saved state in the browser
  * (no kernel: a move changes the page only), the module imported from its saved text, and its
- * render({model, el}) called, as anywidget does in Jupyter. A view of any other kind of widget
- * says in the page that it needs Jupyter (nothing on this site saves one: viz.progress leaves
- * text behind, scripts/execute_notebooks.py keeps only the state a view needs).
+ * render({model, el}) called, as anywidget does in Jupyter. A saved ipywidgets progress bar is
+ * drawn as a plain <progress> (notebooks executed before viz.progress left text behind it); a
+ * view of any other kind of widget says in the page that it needs Jupyter.
  *
  * The DOM is the one the html-manager made (the tests rely on it): a <div class="widget-subarea">
  * before the view's script, holding the widget's element, of class "jupyter-widgets".
@@ -82,11 +82,27 @@
     document.head.appendChild(style);
   }
 
+  /** A saved ipywidgets progress bar (finished training) as a static <progress>. */
+  function drawProgress(area, state) {
+    var el = document.createElement("div");
+    el.className = "jupyter-widgets widget-progress";
+    var bar = document.createElement("progress");
+    bar.max = state.max - state.min;
+    bar.value = state.value - state.min;
+    bar.setAttribute("aria-label", state.description || "progress");
+    el.append(bar, " " + (state.description || "") + ": " + state.value + "/" + state.max);
+    area.appendChild(el);
+  }
+
   async function draw(tag, models) {
     var saved = models[JSON.parse(tag.textContent).model_id];
     var area = document.createElement("div");
     area.className = "widget-subarea";
     tag.parentElement.insertBefore(area, tag);
+    if (saved && /^(Int|Float)ProgressModel$/.test(saved.model_name)) {
+      drawProgress(area, saved.state);
+      return;
+    }
     if (!saved || saved.model_module !== "anywidget") {
       area.textContent = "(An interactive widget: it runs when the notebook is opened in Jupyter.)";
       return;
