@@ -6,9 +6,10 @@
 - In this environment (the distribution installed) the cell prints one line and installs nothing.
 - Slow: a chapter downloaded from the built website, served on 127.0.0.1, runs top to bottom in a
   fresh virtual environment that has Jupyter and the scientific stack but not the course's
-  package, with pip allowed no index: the first cell installs the website's wheel saved beside
-  the notebook, although a folder named ``lib`` sits there too. Then, with the wheel not beside
-  it, the cell installs it from the website's URL.
+  package, with pip allowed no index. First the cell alone, in a folder holding a ``lib`` of the
+  reader's own (a check by module name would skip the install) and no wheel: it installs the
+  wheel from the website's URL. Then, uninstalled again, the whole chapter, saved with the wheel
+  beside it: the cell installs that copy, and the chapter runs.
 """
 
 from __future__ import annotations
@@ -104,15 +105,12 @@ def download(url: str, target: Path) -> Path:
 
 @pytest.mark.slow
 def test_downloaded_chapter_runs_in_a_fresh_environment(tmp_path, served_site):
-    # The reader's folder: the chapter and the wheel, as the website offers them, and a folder of
-    # their own that happens to be called lib (a check by module name would skip the install).
+    # The reader's folder: the chapter and the wheel, as the website offers them.
     folder = tmp_path / "downloads"
     folder.mkdir()
     chapter = download(f"{served_site}_sources/chapters/{FRESH_CHAPTER}", folder / FRESH_CHAPTER)
     wheel = first_cell.wheel_name()
     download(f"{served_site}{first_cell.WHEEL_FOLDER}{wheel}", folder / wheel)
-    (folder / "lib").mkdir()
-    (folder / "lib" / "__init__.py").write_text("")
 
     # Jupyter and the scientific stack at this environment's versions (uv, from its cache), but
     # not the course's package.
@@ -144,6 +142,15 @@ def test_downloaded_chapter_runs_in_a_fresh_environment(tmp_path, served_site):
     assert missing.returncode != 0, "the fresh environment must not have the course's package"
     _run([python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"], env=env)
 
+    # A folder with a lib of the reader's own and no wheel: the cell installs from the website.
+    own = tmp_path / "own-work"
+    (own / "lib").mkdir(parents=True)
+    (own / "lib" / "__init__.py").write_text("")
+    cell = _run([python, "-c", first_cell.render()], env=env, cwd=own)
+    assert cell.stdout == f"Installed lib and viz from {served_site}_static/{wheel}.\n"
+    _run([python, "-c", probe], env=env, cwd=tmp_path)
+    _run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "softmax-lecture-lib"], env=env)
+
     executed = tmp_path / "executed.ipynb"
     script = textwrap.dedent(
         f"""
@@ -169,14 +176,6 @@ def test_downloaded_chapter_runs_in_a_fresh_environment(tmp_path, served_site):
         if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
     ]
     assert views, "the explorer did not display in the fresh environment"
-    probe = "import anywidget, lib, viz; print(lib.__file__)"
-    installed = _run([python, "-c", probe], env=env, cwd=tmp_path)
+    imported = "import anywidget, lib, viz; print(lib.__file__)"
+    installed = _run([python, "-c", imported], env=env, cwd=tmp_path)
     assert str(venv) in installed.stdout  # installed into the fresh environment
-
-    # Without the wheel beside the notebook, the cell takes it from the website's URL.
-    _run([python, "-m", "pip", "uninstall", "--quiet", "--yes", "softmax-lecture-lib"], env=env)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    cell = _run([python, "-c", first_cell.render()], env=env, cwd=elsewhere)
-    assert cell.stdout == f"Installed lib and viz from {served_site}_static/{wheel}.\n"
-    _run([python, "-c", probe], env=env, cwd=elsewhere)
