@@ -98,13 +98,14 @@ def measure(browser, base_url: str, path: str, math: bool = True) -> dict:
 def table(rows: list[dict]) -> str:
     """A Markdown table of the pages' weights (kB gzip) and layout shifts."""
     lines = [
-        "| page | widgets | files | kB (gzip) | layout shift |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| page | widgets | files | kB (gzip) | layout shift | with math |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
+        own = f"{row['cls_own']:.3f}" if "cls_own" in row else "–"
         lines.append(
             f"| {row['path']} | {'yes' if row['widgets'] else 'no'} | {len(row['files'])} "
-            f"| {row['weight'] / KB:,.0f} | {row['cls']:.3f} |"
+            f"| {row['weight'] / KB:,.0f} | {own} | {row['cls']:.3f} |"
         )
     return "\n".join(lines)
 
