@@ -29,6 +29,7 @@ and Sphinx put in the pages:
 - Figures are served as lossless WebP (the same pixels, about a third of the PNG's bytes; the
   PNG stays beside it), and every figure's <img> gets its width and height, so the browser
   keeps its place before it has loaded (nothing below it jumps).
+- The widget loader (web/static/widgets-setup.js) is left out of pages that show no widget.
 - Every page has a ``<meta name="description">``: its first paragraph (search engines and link
   previews show it), and the site serves ``/favicon.ico`` (browsers ask for it whatever the
   page's icon link says), drawn from web/favicon.svg.
@@ -230,6 +231,23 @@ def add_description(app: Any, pagename: str, templatename: str, context: dict, d
     context["metatags"] = context.get("metatags", "") + meta
 
 
+WIDGET_LOADER = "widgets-setup.js"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_loader_where_widgets_show(
+    app: Any, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """myst-nb adds the widget loader to every page whose notebook stores widget state; a page
+    that shows no widget (state of widgets never displayed, or closed) goes without it."""
+    if "script_files" in context and WIDGET_VIEW not in context.get("body", ""):
+        context["script_files"] = [
+            s
+            for s in context["script_files"]
+            if WIDGET_LOADER not in str(getattr(s, "filename", s))
+        ]
+
+
 def search_script_on_search_page_only(
     app: Any, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
@@ -413,6 +431,7 @@ def setup(app: Any) -> dict:
     app.connect("config-inited", notice_placeholders)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("html-page-context", search_script_on_search_page_only, priority=900)
+    app.connect("html-page-context", widget_loader_where_widgets_show, priority=900)
     app.connect("html-page-context", bibliography_entries_as_list_items)
     app.connect("html-page-context", add_description)
     app.connect("build-finished", after_build)
