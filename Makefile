@@ -72,12 +72,12 @@ book: $(STAMP) vendor assignments-release
 	@mkdir -p _build
 	@$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --quiet >$(BOOK_LOG) 2>&1 \
 	  || { grep -v '^$$' $(BOOK_LOG) | tail -n 30 >&2; echo "the book build failed: the whole log is $(BOOK_LOG)" >&2; exit 1; }
+	@$(BIN)/python web/course_site.py --notice
 	@echo
 	@echo "Website built. Open file://$(CURDIR)/_build/html/index.html"
 	@echo "or run 'make serve' and open http://127.0.0.1:8000/"
 
-## Web assets the site serves itself (MathJax, the ipywidgets HTML manager, RequireJS; axe-core for
-## the tests): pinned in web/package-lock.json, installed by `npm ci` (Node.js with npm is a
+## Web assets the site serves itself (MathJax; axe-core for the tests): pinned in web/package-lock.json, installed by `npm ci` (Node.js with npm is a
 ## prerequisite), and the files a browser needs copied into web/static/npm/ (never committed).
 NPM          ?= npm
 VENDOR_STAMP := web/static/npm/.copied

@@ -2,10 +2,12 @@
 
 A chapter opened in Colab, on a JupyterHub or downloaded into a plain Jupyter has no `lib` (only
 this repository's `make` installs it). The first code cell of each chapter, rendered here from
-one template, installs the course's package with pip from the repository that _config.yml names
-(``repository.url`` at ``repository.branch``), says so in one line, and does nothing where the
-packages are installed. The environment variable ``SOFTMAX_LECTURE_SOURCE`` replaces the pip
-requirement (the tests point it at a local copy of the repository).
+one template, checks whether the course's distribution (``softmax-lecture-lib``, by
+importlib.metadata: a folder that happens to be called ``lib`` does not count) is installed. If
+not, it installs the wheel the website carries (web/course_site.py builds it into ``_static/``):
+from beside the notebook when the reader saved it there, else from the website's own URL
+(_config.yml ``html.baseurl``). It says what it did in one line. The environment variable
+``SOFTMAX_LECTURE_SITE`` replaces that URL (the tests point it at a local server).
 
 Usage::
 
@@ -14,7 +16,8 @@ Usage::
     python scripts/first_cell.py --check    # exit 1 if a chapter's first code cell differs
 
 tests/test_first_cell.py fails when a chapter's first code cell is not the template rendered
-with the current _config.yml, so a change of `repository` is one command, then `make notebooks`.
+with the current _config.yml and pyproject.toml, so a change of the site's URL or of the
+package's version is one command, then `make notebooks`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -31,48 +35,68 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 CELL_ID = "setup-course-packages"
 MARKER = "# Setup: this chapter needs the course's packages"
-ENVIRONMENT_VARIABLE = "SOFTMAX_LECTURE_SOURCE"
+ENVIRONMENT_VARIABLE = "SOFTMAX_LECTURE_SITE"
+WHEEL_FOLDER = "_static/"  # where the site keeps the wheel (web/course_site.py WHEEL_FOLDER)
 # Not shown on the website (nothing runs there, and a reader copying code needs no install);
 # the notebook itself, downloaded or opened in Colab or on a hub, keeps and runs it.
 TAGS = ["remove-cell"]
-DISTRIBUTION = "softmax-lecture-lib"  # pyproject.toml [project] name; extras: what chapters import
+EXTRAS = "viz,reference,training"  # pyproject.toml extras: what the chapters import
 
 TEMPLATE = """\
 {marker} `lib` and `viz`. Where they are installed
 # (this repository after `make`) it does nothing; anywhere else (Colab, a JupyterHub, a downloaded
-# notebook) it installs them with pip from the course repository. Made by scripts/first_cell.py.
-import importlib.util
+# notebook) it installs them with pip from the course website's wheel: the copy beside this
+# notebook if you saved one there, else the website's. Made by scripts/first_cell.py.
+import importlib.metadata
 import os
+import pathlib
 import subprocess
 import sys
 
-REPOSITORY = "{url}"
-COURSE_PACKAGES = f"{distribution}[viz,reference,training] @ git+{{REPOSITORY}}@{branch}"
-if importlib.util.find_spec("lib") and importlib.util.find_spec("viz"):
+SITE = os.environ.get("{variable}", "{site}")
+WHEEL = "{wheel}"
+try:
+    importlib.metadata.distribution("{distribution}")
     print("lib and viz are installed: nothing to install.")
-else:
-    source = os.environ.get("{variable}", COURSE_PACKAGES)
+except importlib.metadata.PackageNotFoundError:
+    beside = pathlib.Path(WHEEL).resolve()
+    wheel = beside.as_uri() if beside.is_file() else SITE.rstrip("/") + "/{folder}" + WHEEL
+    source = f"{distribution}[{extras}] @ {{wheel}}"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
     importlib.invalidate_caches()
-    print(f"Installed lib and viz from {{source}}.")"""
+    print(f"Installed lib and viz from {{wheel}}.")"""
 
 
-def repository(config_path: Path = ROOT / "_config.yml") -> tuple[str, str]:
-    """``repository.url`` (no trailing slash) and ``repository.branch`` from _config.yml."""
+def project(pyproject: Path = ROOT / "pyproject.toml") -> tuple[str, str]:
+    """The distribution's name and version (pyproject.toml [project])."""
+    table = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    return table["name"], table["version"]
+
+
+def wheel_name(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """The file name pip gives the course's wheel (pure Python, any platform)."""
+    name, version = project(pyproject)
+    return f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+
+
+def site_url(config_path: Path = ROOT / "_config.yml") -> str:
+    """``html.baseurl`` from _config.yml, ending in one slash."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    setting = config["repository"]
-    return str(setting["url"]).rstrip("/"), str(setting.get("branch", "main"))
+    return str(config["html"]["baseurl"]).rstrip("/") + "/"
 
 
-def render(config_path: Path = ROOT / "_config.yml") -> str:
-    """The first code cell's source for the current _config.yml."""
-    url, branch = repository(config_path)
+def render(
+    config_path: Path = ROOT / "_config.yml", pyproject: Path = ROOT / "pyproject.toml"
+) -> str:
+    """The first code cell's source for the current _config.yml and pyproject.toml."""
     return TEMPLATE.format(
         marker=MARKER,
-        url=url,
-        distribution=DISTRIBUTION,
-        branch=branch,
         variable=ENVIRONMENT_VARIABLE,
+        site=site_url(config_path),
+        wheel=wheel_name(pyproject),
+        distribution=project(pyproject)[0],
+        folder=WHEEL_FOLDER,
+        extras=EXTRAS,
     )
 
 

@@ -2,9 +2,10 @@
 
 `npm ci --prefix web` installs exactly the versions web/package-lock.json pins (and checks
 their integrity); this script only picks, from what it installed, the files the website
-serves, keeping each package's npm layout (npm/<package>/<path>, as on an npm CDN: the widget
-manager finds its fonts from that layout, see web/static/widgets-setup.js). Sphinx serves
-web/static/ (``html_static_path`` in _config.yml) as _build/html/_static/.
+serves, keeping each package's npm layout (npm/<package>/<path>, as on an npm CDN: MathJax
+finds its components and fonts relative to startup.js). Sphinx serves web/static/
+(``html_static_path`` in _config.yml) as _build/html/_static/. axe-core, for the tests only, is
+read from web/node_modules and not copied.
 """
 
 from __future__ import annotations
@@ -21,25 +22,14 @@ VENDOR = ROOT / "web" / "static" / "npm"
 ASSETS = [
     "mathjax/LICENSE",
     "mathjax/package.json",
-    "mathjax/es5/tex-chtml.js",  # the page's entry point (_config.yml mathjax_path)
-    "mathjax/es5/input/tex/extensions",  # the rest is loaded by tex-chtml.js on demand
-    "mathjax/es5/output/chtml",
-    "mathjax/es5/ui",
-    "mathjax/es5/a11y",
-    "mathjax/es5/sre",
-    "@jupyter-widgets/html-manager/package.json",
-    "@jupyter-widgets/html-manager/dist/embed-amd.js",
-    # Font Awesome for the widgets, without the legacy .eot/.svg fonts no browser asks for
-    "@jupyter-widgets/html-manager/dist/*.woff2",
-    "@jupyter-widgets/html-manager/dist/*.woff",
-    "@jupyter-widgets/html-manager/dist/*.ttf",
-    "requirejs/package.json",
-    "requirejs/require.js",
-    # anywidget's AMD front end for the course's explorers (viz/explorers); RequireJS finds it
-    # through the path set in web/static/widgets-setup.js
-    "anywidget/LICENSE",
-    "anywidget/package.json",
-    "anywidget/dist/index.js",
+    # MathJax: the loader and the components _config.yml (mathjax3_config) has it load
+    "mathjax/es5/startup.js",
+    "mathjax/es5/core.js",
+    "mathjax/es5/input/tex.js",
+    "mathjax/es5/input/tex/extensions",  # TeX packages that autoload loads on demand
+    "mathjax/es5/output/chtml.js",
+    "mathjax/es5/output/chtml",  # its fonts
+    "mathjax/es5/a11y/assistive-mml.js",
 ]
 
 
