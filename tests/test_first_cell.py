@@ -14,13 +14,10 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import subprocess
 import sys
 import textwrap
-import threading
 import urllib.request
 from pathlib import Path
 
@@ -77,26 +74,6 @@ def _run(args, **kwargs):
     return result
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def served_site():
-    """The built website on 127.0.0.1 (a free port); its URL."""
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"{SITE} has no index.html: run `make book` first (the test downloads from it)")
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
 def download(url: str, target: Path) -> Path:
     with urllib.request.urlopen(url, timeout=30) as response:
         target.write_bytes(response.read())
@@ -104,7 +81,8 @@ def download(url: str, target: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_downloaded_chapter_runs_in_a_fresh_environment(tmp_path, served_site):
+def test_downloaded_chapter_runs_in_a_fresh_environment(tmp_path, base_url):
+    served_site = base_url  # the built site on 127.0.0.1 (tests/site_fixtures.py)
     # The reader's folder: the chapter and the wheel, as the website offers them.
     folder = tmp_path / "downloads"
     folder.mkdir()

@@ -146,7 +146,10 @@ class Hub:
         """Run `code` in a new kernel of `who`'s server (as that Unix user); return its stdout."""
         kernel = self.ok(who, "POST", "api/kernels", body={"name": "python3"})
         try:
-            return asyncio.run(self._execute(who, kernel["id"], code))
+            # in a thread of its own: a browser test of the same pytest worker may keep
+            # Playwright's event loop running in this one, where asyncio.run() refuses to start
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                return pool.submit(asyncio.run, self._execute(who, kernel["id"], code)).result()
         finally:
             self.server(who, "DELETE", f"api/kernels/{kernel['id']}")
 

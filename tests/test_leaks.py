@@ -12,7 +12,10 @@ as `make student-repo` does). The answers are what nbgrader takes out of the stu
 A line is too generic to prove a leak, and is skipped, when it is shorter than ``MIN_CHARS``
 characters once its whitespace is collapsed (``return out``, ``else:``, ``]``), or when the
 released student version contains it too, as a line or inside one (then the students were given
-it: the task's text names ``stable_probs = softmax(z_demo)``). The rest must
+it: the task's text names ``stable_probs = softmax(z_demo)``), or when the course's own
+published code has the same line (``lib`` and ``viz``, which the chapters teach from and
+students may read: ``others = np.exp(shifted)`` there is the formula of the chapter, not an
+answer leaked; the assignments forbid importing it). The rest must
 occur nowhere: a hit names the file, the line of it and the answer line found there.
 
 A file is read as text three ways, so that no format hides a line: as it is; a notebook as its
@@ -34,6 +37,7 @@ from student_repo_helpers import ROOT, build_student_repo, tracked_files
 SOURCE = ROOT / "assignments" / "source"
 SITE = ROOT / "_build" / "html"
 MIN_CHARS = 20
+TAUGHT = ("lib", "viz")  # published teaching code: a line it shares is no leak
 MARKER = re.compile(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)")
 # Third-party files the site serves itself, installed from npm at pinned versions (`make
 # vendor`): nothing of the course is in them, and they are most of the site's bytes.
@@ -119,13 +123,16 @@ def distinctive_lines(release: Path) -> dict[str, str]:
     ``release`` is nbgrader's release folder: a line of the student version is not an answer.
     """
     released = "\n".join(normalise(notebook_text(path)) for path in release.glob("*/*.ipynb"))
+    taught = "\n".join(
+        normalise(path.read_text()) for folder in TAUGHT for path in (ROOT / folder).rglob("*.py")
+    )
     answers = {}
     for path in sorted(SOURCE.glob("*/*.ipynb")):
         for cell in cells(path):
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?")
             for line in answer_lines(cell):
                 line = normalise(line)
-                if len(line) >= MIN_CHARS and line not in released:
+                if len(line) >= MIN_CHARS and line not in released and line not in taught:
                     answers.setdefault(line, f"{path.relative_to(ROOT)}, cell {grade_id}")
     return answers
 

@@ -5,6 +5,11 @@ While training runs the bar is a live ipywidgets progress bar. When the last epo
 widget is closed and its output replaced by a static bar (an HTML ``<progress>`` and one line of
 text), so a finished notebook stores no widget state for it: the website then shows the bar
 without loading any widget code, and it reads the same in Jupyter, on GitHub or printed.
+
+nbval does not replay the ``update_display_data`` message that swaps the bar for the finished
+one (its run keeps the widget's own output), so a chapter cell that shows a bar is tagged
+``nbval-ignore-output``: the bar is presentation, and the cells after it assert what training
+did.
 """
 
 import html

@@ -78,15 +78,16 @@ DEFAULT_MODE_JS = (
 )
 
 
-# MathJax's menu (left out, see _config.yml) made every formula focusable; a display formula
-# wider than the page scrolls, and a scrolling region must be reachable from the keyboard
-# (WCAG 2.1.1, axe: scrollable-region-focusable). Deferred scripts (MathJax's startup.js) have
+# MathJax's menu (left out, see _config.yml) made every formula focusable; a formula wider than
+# its box (a display formula, or an inline one on a phone: course.css) scrolls, and a scrolling
+# region must be reachable from the keyboard (WCAG 2.1.1, axe: scrollable-region-focusable), so
+# every formula stays focusable, as with the menu. Deferred scripts (MathJax's startup.js) have
 # run by DOMContentLoaded, so its promise exists then.
 MATH_FOCUS_JS = """document.addEventListener("DOMContentLoaded", function () {
   var m = window.MathJax;
   if (!m || !m.startup || !m.startup.promise) return;
   m.startup.promise.then(function () {
-    document.querySelectorAll('mjx-container[display="true"]').forEach(function (c) {
+    document.querySelectorAll("mjx-container").forEach(function (c) {
       c.tabIndex = 0;
     });
   });

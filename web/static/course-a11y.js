@@ -5,6 +5,8 @@
  * must contain the text it shows. pydata-sphinx-theme gives
  * - the search buttons aria-label="Search" while they show "Search Ctrl+K": the label is
  *   dropped, so the name is the shown text;
+ * - myst-nb's "Show code cell source" toggles (hide-input cells) aria-label="Toggle hidden
+ *   content": the label is dropped, so the name is the text the toggle shows;
  * - the colour-mode button aria-label="Color mode" while its icons carry the titles "Light",
  *   "Dark", "System Settings" (Font Awesome turns each into an SVG <title>): the icons become
  *   decorative (aria-hidden, no title); the button keeps its name and its "Color mode" tooltip.
@@ -16,6 +18,11 @@
     document.querySelectorAll(".search-button-field[aria-label]").forEach(function (button) {
       if (button.textContent.trim()) {
         button.removeAttribute("aria-label");
+      }
+    });
+    document.querySelectorAll("details.hide > summary[aria-label]").forEach(function (toggle) {
+      if (toggle.textContent.trim()) {
+        toggle.removeAttribute("aria-label");
       }
     });
     document.querySelectorAll(".theme-switch-button .theme-switch").forEach(function (icon) {
