@@ -115,7 +115,8 @@ def request(url, token, method="GET", body=None, form=None, timeout=300):
         with urllib.request.urlopen(req, timeout=timeout) as response:
             status, text = response.status, response.read().decode()
     except urllib.error.HTTPError as error:
-        status, text = error.code, error.read().decode(errors="replace")
+        with error:  # an HTTPError holds the response, and so its socket, until closed
+            status, text = error.code, error.read().decode(errors="replace")
     try:
         return status, json.loads(text)
     except ValueError:
@@ -168,21 +169,23 @@ class Hub:
         content = {"code": code, "silent": False, "store_history": False,
                    "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}  # fmt: skip
         message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
-        await ws.write_message(json.dumps({**message, "channel": "shell"}))
-        out = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            reply = json.loads(await asyncio.wait_for(ws.read_message(), timeout=120))
-            if reply.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind = reply["header"]["msg_type"]
-            if kind == "stream":
-                out.append(reply["content"]["text"])
-            elif kind == "error":
-                raise AssertionError("\n".join(reply["content"]["traceback"]))
-            elif kind == "status" and reply["content"]["execution_state"] == "idle":
-                break
-        ws.close()
+        try:
+            await ws.write_message(json.dumps({**message, "channel": "shell"}))
+            out = []
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                reply = json.loads(await asyncio.wait_for(ws.read_message(), timeout=120))
+                if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = reply["header"]["msg_type"]
+                if kind == "stream":
+                    out.append(reply["content"]["text"])
+                elif kind == "error":
+                    raise AssertionError("\n".join(reply["content"]["traceback"]))
+                elif kind == "status" and reply["content"]["execution_state"] == "idle":
+                    break
+        finally:
+            ws.close()
         return "".join(out)
 
 
