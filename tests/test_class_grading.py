@@ -10,7 +10,7 @@ import json
 import pytest
 from assignment_grading import copy_course, run_script, scores, write_submissions
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_bwrap]  # graded in the sandbox
 
 ASSIGNMENT = "softmax_and_cost"
 CLASS = ("aa-honest", "blank", "wrong-unshifted", "attack-filesystem", "fault-kernel-exit")
