@@ -266,7 +266,7 @@ def test_validation_split_rejects_bad_fractions(fraction):
         validation_split(x, labels, fraction=fraction)
 
 
-def test_history_records_a_validation_set_beside_the_test_set():
+def test_history_records_the_validation_set_after_every_epoch():
     x, labels = blobs()
     x_val, labels_val = blobs(seed=2)
     params = init_params([4, 3], np.random.default_rng(0))
