@@ -67,12 +67,14 @@ lock: $(STAMP)
 ## It needs the site's own web assets (vendor) and the student versions of the assignments,
 ## which the Practice page offers as downloads.
 BOOK_LOG := _build/book.log
-## Sphinx rebuilds only the pages whose sources changed; the site's own extension
-## (web/course_site.py) writes into every page, so a change to it rebuilds them all (--all).
+## Sphinx rebuilds only the pages whose sources changed; the site's own extensions
+## (web/course_site.py, and web/course_math.py with the MathJax it runs) write into every page,
+## so a change to one of them rebuilds them all (--all).
+SITE_EXTENSIONS := web/course_site.py web/course_math.py web/typeset_math.js web/package-lock.json
 book: $(STAMP) vendor assignments-release
 	@echo "[book] building the website (Jupyter Book; warnings are errors; log: $(BOOK_LOG))"
 	@mkdir -p _build
-	@all=; if [ web/course_site.py -nt _build/html/index.html ]; then all=--all; fi; \
+	@all=; for f in $(SITE_EXTENSIONS); do [ $$f -nt _build/html/index.html ] && all=--all; done; \
 	$(BIN)/jupyter-book build . $$all --warningiserror --nitpick --keep-going --quiet >$(BOOK_LOG) 2>&1 \
 	  || { grep -v '^$$' $(BOOK_LOG) | tail -n 30 >&2; echo "the book build failed: the whole log is $(BOOK_LOG)" >&2; exit 1; }
 	@$(BIN)/python web/course_site.py --notice

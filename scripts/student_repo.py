@@ -59,10 +59,12 @@ MANIFEST = [
     ("references.bib", "the bibliography the chapters cite"),
     ("assignments/index.md", "the Practice page: what each assignment asks and how it is checked"),
     ("web/course_site.py", "the book's Sphinx extension (_config.yml sphinx.local_extensions)"),
+    ("web/course_math.py", "the extension that typesets the formulas when the book is built"),
+    ("web/typeset_math.js", "MathJax in node, which it runs"),
     ("web/favicon.svg", "the site's tab icon (_config.yml html.favicon)"),
     ("web/static/*.css", "the site's own style sheets (html_static_path)"),
     ("web/static/*.js", "the site's own scripts (html_static_path)"),
-    ("web/package.json", "the web assets the site serves itself (MathJax, widget manager)"),
+    ("web/package.json", "the web assets: MathJax, which typesets the formulas, and its fonts"),
     ("web/package-lock.json", "their pinned versions, installed by `npm ci`"),
     ("scripts/vendor_assets.py", "copies those assets into web/static/npm (`make book`)"),
 ]

@@ -1,11 +1,11 @@
 """Copy the files a browser needs from web/node_modules into web/static/npm (`make vendor`).
 
 `npm ci --prefix web` installs exactly the versions web/package-lock.json pins (and checks
-their integrity); this script only picks, from what it installed, the files the website
-serves, keeping each package's npm layout (npm/<package>/<path>, as on an npm CDN: MathJax
-finds its components and fonts relative to startup.js). Sphinx serves web/static/
-(``html_static_path`` in _config.yml) as _build/html/_static/. axe-core, for the tests only, is
-read from web/node_modules and not copied.
+their integrity); this script only picks, from what it installed, the files the website serves,
+keeping each package's npm layout (npm/<package>/<path>, as on an npm CDN). Sphinx serves
+web/static/ (``html_static_path`` in _config.yml) as _build/html/_static/. MathJax itself runs
+from web/node_modules when the book is built (web/typeset_math.js); axe-core, for the tests
+only, is also read from web/node_modules and not copied.
 """
 
 from __future__ import annotations
@@ -22,14 +22,9 @@ VENDOR = ROOT / "web" / "static" / "npm"
 ASSETS = [
     "mathjax/LICENSE",
     "mathjax/package.json",
-    # MathJax: the loader and the components _config.yml (mathjax3_config) has it load
-    "mathjax/es5/startup.js",
-    "mathjax/es5/core.js",
-    "mathjax/es5/input/tex.js",
-    "mathjax/es5/input/tex/extensions",  # TeX packages that autoload loads on demand
-    "mathjax/es5/output/chtml.js",
-    "mathjax/es5/output/chtml",  # its fonts
-    "mathjax/es5/a11y/assistive-mml.js",
+    # MathJax's CommonHTML web fonts: the formulas are typeset when the book is built (MathJax in
+    # node, web/typeset_math.js, from web/node_modules), and pages draw them with these fonts
+    "mathjax/es5/output/chtml/fonts/woff-v2",
 ]
 
 

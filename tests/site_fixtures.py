@@ -16,9 +16,9 @@ pytest-playwright does not know, and this module adds:
   an HTTP error, a failed request, a console error, an uncaught exception): a test asserts it
   is empty.
 
-``open_site_page(page, path)`` opens a page and waits until MathJax has typeset it and its saved
-widgets are drawn. ``set_color_mode(page, mode)`` switches the system colour scheme of an open
-page and waits until the theme (in its default mode, "auto") has followed.
+``open_site_page(page, path)`` opens a page and waits until its saved widgets are drawn (its
+formulas arrive typeset). ``set_color_mode(page, mode)`` switches the system colour scheme of an
+open page and waits until the theme (in its default mode, "auto") has followed.
 
 Screenshots: pytest-playwright's ``--screenshot``/``--full-page-screenshot``
 options (pyproject addopts keep one of every failing test in test-output/playwright/).
@@ -185,13 +185,6 @@ def _new_tab(new_context, color_mode, page_problems):
     return page
 
 
-# Resolves when MathJax 3 has typeset the page (false when the page loads no MathJax).
-_JS_MATHJAX_DONE = """async () => {
-  if (!window.MathJax || !window.MathJax.startup || !window.MathJax.startup.promise) return false;
-  await window.MathJax.startup.promise;
-  return true;
-}"""
-
 # Saved widget views that the manager has not drawn yet.
 _JS_WIDGETS_PENDING = """() =>
   document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length
@@ -200,11 +193,10 @@ _JS_WIDGETS_PENDING = """() =>
 
 
 def open_site_page(page, path: str) -> None:
-    """Open ``path`` (relative to the site root); wait for MathJax and for the saved widgets."""
+    """Open ``path`` (relative to the site root); wait for its saved widgets to be drawn (its
+    formulas arrive typeset: web/course_math.py)."""
     page.goto(path, wait_until="load")
-    page.evaluate(_JS_MATHJAX_DONE)
     try:
         page.wait_for_function(f"({_JS_WIDGETS_PENDING})() <= 0", timeout=TIMEOUT_MS)
     except Exception:  # playwright's TimeoutError: the test reports what did not render
         pass
-    page.evaluate(_JS_MATHJAX_DONE)  # widget labels are typeset after the widgets are drawn

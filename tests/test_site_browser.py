@@ -7,7 +7,8 @@ scheme is switched in the open page; fixtures: tests/site_fixtures.py):
   violation of the rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa, none disabled; headings
   in order (axe's ``heading-order``); no horizontal scrolling at a 390 px wide phone screen;
 - loads nothing from another host, nothing fails to load, no console error;
-- math is typeset with MathJax and exposed to screen readers (assistive MathML), no TeX error;
+- math arrives typeset (MathJax ran when the book was built: web/course_math.py), so no page
+  loads MathJax; every formula is exposed to screen readers (assistive MathML), no TeX error;
 - every image has loaded and has alt text; a figure sits on a white card in dark mode too;
 - proofs, exercises and solutions render, and a solution starts hidden and opens on click;
 - saved widgets render, and moving a slider changes another control (a ``jslink``);
@@ -49,6 +50,7 @@ JS_AXE = """async (tags) => {
 
 JS_MATH = """() => ({
   nodes: document.querySelectorAll('span.math, div.math').length,
+  loader: !!window.MathJax || !!document.querySelector('script[src*="mathjax"]'),
   untypeset: Array.from(document.querySelectorAll('span.math, div.math'))
     .filter(n => !n.querySelector('mjx-container')).map(n => n.textContent.slice(0, 60)),
   errors: Array.from(document.querySelectorAll('mjx-merror'))
@@ -75,6 +77,8 @@ JS_WIDGET_TEXT = """(skip) => {
 
 def check_math(page, problems: list[str]) -> None:
     math = page.evaluate(JS_MATH)
+    if math["loader"]:
+        problems.append("the page loads MathJax: its formulas should arrive typeset")
     problems += [f"math not typeset: {text!r}" for text in math["untypeset"]]
     problems += [f"MathJax error: {text!r}" for text in math["errors"]]
     if math["unspoken"]:
@@ -203,14 +207,15 @@ def check_phone_menu(page, problems: list[str]) -> None:
 # Display equations (MathJax 3, CommonHTML) whose formula is wider than the room beside the
 # equation number, so that its box scrolls (the theme lays div.math out as a row: number on the
 # right, the formula's mjx-container in the rest, overflow: auto; a number that MathJax sets
-# itself is inside the formula's box, and then div.math scrolls). Named by number and TeX.
+# itself is inside the formula's box, and then div.math scrolls). Named by number and by the
+# text of its MathML.
 JS_CUT_EQUATIONS = """() => Array.from(document.querySelectorAll('div.math'))
   .filter(div => div.offsetParent !== null && div.querySelector('mjx-container'))
   .map(div => {
     const box = div.querySelector('mjx-container');
     const eqno = div.querySelector('.eqno');
-    let tex = '';
-    try { tex = MathJax.startup.document.getMathItemsWithin(div)[0].math; } catch (e) {}
+    const spoken = div.querySelector('mjx-assistive-mml');  // the formula as MathML text
+    const text = spoken ? spoken.textContent : '';
     const tag = div.querySelector('mjx-mlabeledtr mjx-mtd:first-child, mjx-labels');
     // a number set by Sphinx is a span beside the formula; one set by MathJax (\\tag) is part
     // of the formula, whose box then is as wide as both (MathJax's min-width): div.math scrolls
@@ -218,7 +223,7 @@ JS_CUT_EQUATIONS = """() => Array.from(document.querySelectorAll('div.math'))
       ? [box.scrollWidth, box.clientWidth] : [div.scrollWidth, div.clientWidth];
     return {label: eqno ? eqno.firstChild.textContent.trim()
                         : tag ? tag.textContent.trim() : 'unnumbered',
-            tex: tex.replace(/\\s+/g, ' ').trim().slice(0, 60), width, room};
+            text: text.replace(/\\s+/g, ' ').trim().slice(0, 60), width, room};
   })
   .filter(e => e.width > e.room + 1)"""
 
@@ -266,7 +271,7 @@ def check_nothing_cut_laptop(page, problems: list[str]) -> None:
     for eq in page.evaluate(JS_CUT_EQUATIONS):
         problems.append(
             f"1280 px: equation {eq['label']} is {eq['width']} px wide in {eq['room']} px "
-            f"beside its number: {eq['tex']!r}"
+            f"beside its number: {eq['text']!r}"
         )
     for line in page.evaluate(JS_CUT_CODE):
         problems.append(f"1280 px: a code block is wider than its box: {line!r}")

@@ -11,8 +11,6 @@ and Sphinx put in the pages:
 - pydata-sphinx-theme reads the colour mode from the reader's localStorage and logs a console
   error ("Got invalid theme mode") on a first visit, when there is none. A one-line script sets
   the mode to "auto" (follow the system setting, the theme's own default) when none is stored.
-- Display formulas are focusable (``MATH_FOCUS_JS``), as MathJax's menu made them: one wider
-  than the page scrolls, and the keyboard must reach it.
 - Sphinx 7 writes every bibliography entry as ``role="doc-biblioentry"`` inside a
   ``role="list"``. WAI-ARIA 1.3 deprecates that role (axe: aria-deprecated-role), and a list whose
   children are not list items fails aria-required-children (WCAG 1.3.1). Each entry becomes a
@@ -76,22 +74,6 @@ SEARCH_JS = "course-search.js"
 DEFAULT_MODE_JS = (
     "document.documentElement.dataset.mode = document.documentElement.dataset.mode || 'auto';"
 )
-
-
-# MathJax's menu (left out, see _config.yml) made every formula focusable; a formula wider than
-# its box (a display formula, or an inline one on a phone: course.css) scrolls, and a scrolling
-# region must be reachable from the keyboard (WCAG 2.1.1, axe: scrollable-region-focusable), so
-# every formula stays focusable, as with the menu. Deferred scripts (MathJax's startup.js) have
-# run by DOMContentLoaded, so its promise exists then.
-MATH_FOCUS_JS = """document.addEventListener("DOMContentLoaded", function () {
-  var m = window.MathJax;
-  if (!m || !m.startup || !m.startup.promise) return;
-  m.startup.promise.then(function () {
-    document.querySelectorAll("mjx-container").forEach(function (c) {
-      c.tabIndex = 0;
-    });
-  });
-});"""
 
 
 def thebe_enabled(app: Any) -> bool:
@@ -426,8 +408,7 @@ def notice_placeholders(app: Any, config: Any) -> None:
 
 def setup(app: Any) -> dict:
     register_bibliography_style()
-    # one inline script (Sphinx keeps one of several without a file name)
-    app.add_js_file(None, body=DEFAULT_MODE_JS + "\n" + MATH_FOCUS_JS, priority=100)
+    app.add_js_file(None, body=DEFAULT_MODE_JS, priority=100)
     app.add_js_file(SEARCH_JS, priority=600, defer="defer")  # after searchtools.js
     app.connect("config-inited", notice_placeholders)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)

@@ -42,7 +42,7 @@
   // on a phone) scrolls sideways. Nothing on a phone shows that (its scroll bars are hidden), so
   // each such block is marked: `course-scrolls`, and `course-scrolls-left` / `-right` while
   // there is more to see on that side; course.css draws an inner shadow there. Marked again
-  // when the block is scrolled or resized (a rotated phone, MathJax typesetting, a widget).
+  // when the block is scrolled or resized (a rotated phone, a font arriving, a widget).
   var SCROLLERS = [
     "div.math",
     "div.math mjx-container",
@@ -86,7 +86,7 @@
   document.addEventListener("DOMContentLoaded", watchScrollers);
   window.addEventListener("load", watchScrollers);
   window.addEventListener("resize", watchScrollers);
-  // MathJax typesets after "load" and the widgets draw later still: look again when they do.
+  // The widgets draw after "load": look again when they do.
   new MutationObserver(function () {
     clearTimeout(watchScrollers.pending);
     watchScrollers.pending = setTimeout(watchScrollers, 100);

@@ -1,10 +1,10 @@
-/* The search page's result snippets without TeX source (loaded on search.html only, by
- * web/course_site.py).
+/* The search page's result snippets without the formulas' hidden MathML text (loaded on
+ * search.html only, by web/course_site.py).
  *
  * Sphinx's search fetches each hit's page and cuts the snippet from its text. The pages keep
- * their formulas as TeX for MathJax to typeset in the browser, so a snippet read
- * "\(P_j = e^{z_j} / \sum_k e^{z_k}\)". Before Sphinx reads a page's text, each formula
- * (span.math, div.math) is replaced by "…", which says that something was there.
+ * their formulas typeset, with a hidden MathML copy for screen readers, so a snippet would read
+ * that copy's letters run together ("Pj=ezj∑kezk"). Before Sphinx reads a page's text, each
+ * formula (span.math, div.math) is replaced by "…", which says that something was there.
  */
 (function () {
   "use strict";
