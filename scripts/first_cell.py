@@ -42,27 +42,38 @@ WHEEL_FOLDER = "_static/"  # where the site keeps the wheel (web/course_site.py 
 TAGS = ["remove-cell"]
 EXTRAS = "viz,reference,training"  # pyproject.toml extras: what the chapters import
 
+# As `ruff format` leaves it at the chapters' line length (chapters/ruff.toml: 84); SITE's
+# arguments one per line (the trailing comma keeps them so), whatever the URL's length.
 TEMPLATE = """\
-{marker} `lib` and `viz`. Where they are installed
-# (this repository after `make`) it does nothing; anywhere else (Colab, a JupyterHub, a downloaded
-# notebook) it installs them with pip from the course website's wheel: the copy beside this
-# notebook if you saved one there, else the website's. Made by scripts/first_cell.py.
+{marker} `lib` and `viz`. Where they
+# are installed (this repository after `make`) it does nothing; anywhere else
+# (Colab, a JupyterHub, a downloaded notebook) it installs them with pip from the
+# course website's wheel: the copy beside this notebook if you saved one there,
+# else the website's. Made by scripts/first_cell.py.
 import importlib.metadata
 import os
 import pathlib
 import subprocess
 import sys
 
-SITE = os.environ.get("{variable}", "{site}")
+SITE = os.environ.get(
+    "{variable}",
+    "{site}",
+)
 WHEEL = "{wheel}"
 try:
     importlib.metadata.distribution("{distribution}")
     print("lib and viz are installed: nothing to install.")
 except importlib.metadata.PackageNotFoundError:
     beside = pathlib.Path(WHEEL).resolve()
-    wheel = beside.as_uri() if beside.is_file() else SITE.rstrip("/") + "/{folder}" + WHEEL
+    if beside.is_file():
+        wheel = beside.as_uri()
+    else:
+        wheel = SITE.rstrip("/") + "/{folder}" + WHEEL
     source = f"{distribution}[{extras}] @ {{wheel}}"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", source], check=True
+    )
     importlib.invalidate_caches()
     print(f"Installed lib and viz from {{wheel}}.")"""
 
