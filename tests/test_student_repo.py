@@ -112,14 +112,16 @@ def test_another_folder_is_never_overwritten(built, tmp_path):
 
 @pytest.mark.slow
 def test_it_builds_the_website_by_itself(built, tmp_path):
-    # The students' repository gets the same pinned web assets `make vendor` copied here (npm
-    # is not run again), then Jupyter Book builds it strictly, as its own `make book` does.
+    # The students' repository gets the same pinned web assets `make vendor` installed here (npm
+    # is not run again: the copied fonts, and the installed packages, whose MathJax typesets
+    # the formulas), then Jupyter Book builds it strictly, as its own `make book` does.
     vendored = ROOT / "web" / "static" / "npm"
     if not (vendored / ".copied").exists():
         pytest.skip("web assets not installed (`make vendor`; `make test` builds the book first)")
     repo = tmp_path / "repo"
     shutil.copytree(built["repo"], repo)
     shutil.copytree(vendored, repo / "web" / "static" / "npm")
+    (repo / "web" / "node_modules").symlink_to(ROOT / "web" / "node_modules")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     run(str(jupyter_book), "build", ".", "--warningiserror", "--nitpick", "--keep-going",
         "--quiet", cwd=repo)  # fmt: skip
