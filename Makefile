@@ -31,8 +31,8 @@ help:
 ## the rest, and the course's own package goes on top, editable. uv compiles every installed
 ## module to bytecode (--compile-bytecode) as pip does: the grading kernels run in a sandbox
 ## that cannot write to .venv, and where PYTHONDONTWRITEBYTECODE is set (this CI machine) no
-## process would, so without it every kernel compiled numpy, scipy and matplotlib again (each
-## graded notebook then took 4 s of CPU in place of 1 s, and `make test` 12 minutes, not 5).
+## process would, so without it every kernel compiled numpy, scipy and matplotlib again (a
+## graded notebook took 4.0 s in place of 1.9 s: bench/bench_grading.py --sizes 4 --jobs 1).
 ## Each step prints one line; the tools' own output goes to .venv/install.log (shown on failure).
 LOG := $(VENV)/install.log
 UV_REQ := $(VENV)/uv-requirement.txt
