@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -191,9 +192,11 @@ def formgrader(course, home):
             if server.poll() is not None:
                 raise AssertionError(f"the Jupyter server stopped: {log.name}")
             try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1).close()
-                break
-            except OSError:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1):
+                    break
+            except OSError as error:
+                if isinstance(error, urllib.error.HTTPError):
+                    error.close()  # it holds the response, and so its socket, until closed
                 if time.monotonic() > deadline:
                     raise AssertionError(f"the Jupyter server did not answer: {log.name}") from None
                 time.sleep(0.2)

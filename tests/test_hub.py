@@ -185,7 +185,13 @@ class Hub:
                 elif kind == "status" and reply["content"]["execution_state"] == "idle":
                     break
         finally:
+            # close() only sends the close frame: tornado closes the socket when the server's
+            # reply arrives (or after 5 s), on this event loop, which asyncio.run() ends on
+            # return. Wait for the end of the stream (read_message gives None), or the
+            # unclosed socket is collected later and fails another test with a ResourceWarning.
             ws.close()
+            while await asyncio.wait_for(ws.read_message(), timeout=30) is not None:
+                pass
         return "".join(out)
 
 
