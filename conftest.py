@@ -8,7 +8,9 @@ A test (or a module, with ``pytestmark``) that needs a system tool says so with 
 ``needs_bwrap`` (the grading sandbox, Debian package bubblewrap) or ``needs_chromium`` (the
 browser tests). When the tool is missing, such a test is skipped before any of its fixtures
 run, with the one line of scripts/prerequisites.py that names the package; under CI=true it
-fails with that line instead. The header of every run lists the missing tools.
+fails with that line instead. A fixture that needs a tool calls ``prerequisites.require()``
+itself, so that only the tests that use it are skipped. The header of every run lists the
+missing tools.
 
 Under pytest-xdist with ``--dist loadfile`` (``make test``), each test module and each notebook
 runs whole on one worker, so a module-scoped fixture (the graded class) is built once and a
@@ -46,11 +48,9 @@ def pytest_report_header(config):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     # tryfirst: before the item's fixtures are set up (a graded class, a browser)
-    for name, tool in MISSING.items():
+    for name in MISSING:
         if item.get_closest_marker(f"needs_{name}"):
-            if prerequisites.under_ci():
-                pytest.fail(f"{tool.missing_line()} (CI=true: a missing tool is a failure)")
-            pytest.skip(tool.missing_line())
+            prerequisites.require(name)
 
 
 def _scope(nodeid: str) -> str:

@@ -4,8 +4,8 @@ Each tool is a command looked up on PATH, the Debian package that provides it, a
 it. ``python3 scripts/prerequisites.py`` (first step of ``make test``) prints one line per missing
 tool, naming the package, and exits 1 only under ``CI=true``: on a developer's machine the tests
 that need a missing tool are skipped with that same line (conftest.py, markers ``needs_bwrap``
-and ``needs_chromium``), and under CI they fail. ``--packages`` prints the Debian packages of
-the missing tools, one per line, for ``.ci/run`` to install.
+and ``needs_chromium``, or ``require()`` in a fixture), and under CI they fail. ``--packages``
+prints the Debian packages of the missing tools, one per line, for ``.ci/run`` to install.
 
 Standard library only: it runs before .venv exists.
 """
@@ -76,6 +76,19 @@ def under_ci() -> bool:
 def missing() -> list[Tool]:
     """The tools that are not installed."""
     return [tool for tool in TOOLS if tool.find() is None]
+
+
+def require(name: str) -> None:
+    """In a test or fixture: skip it when tool `name` is missing, with the tool's one line (fail
+    it under CI). conftest.py calls this for the ``needs_<name>`` markers; a fixture calls it
+    itself when only the tests that use it need the tool."""
+    import pytest  # only tests call this, and they run in .venv
+
+    tool = BY_NAME[name]
+    if tool.find() is None:
+        if under_ci():
+            pytest.fail(f"{tool.missing_line()} (CI=true: a missing tool is a failure)")
+        pytest.skip(tool.missing_line())
 
 
 def main(argv: list[str]) -> int:
