@@ -92,7 +92,7 @@ NPM          ?= npm
 VENDOR_STAMP := web/static/npm/.copied
 .PHONY: vendor
 vendor: $(VENDOR_STAMP)
-$(VENDOR_STAMP): web/package.json web/package-lock.json scripts/vendor_assets.py | $(STAMP)
+$(VENDOR_STAMP): web/package.json web/package-lock.json scripts/vendor_assets.py web/course_math.py | $(STAMP)
 	@command -v $(NPM) >/dev/null || { echo "npm not found: the website's web assets come from npm. Install Node.js with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
 	@echo "[book] installing the pinned web assets (npm ci, web/package-lock.json)"
 	@$(NPM) ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error --silent

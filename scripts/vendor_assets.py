@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "web"))
+from course_math import FONTS_IN_NPM  # noqa: E402  (the pages name the fonts by this path)
+
 NODE_MODULES = ROOT / "web" / "node_modules"
 VENDOR = ROOT / "web" / "static" / "npm"
 
@@ -24,7 +27,7 @@ ASSETS = [
     "mathjax/package.json",
     # MathJax's CommonHTML web fonts: the formulas are typeset when the book is built (MathJax in
     # node, web/typeset_math.js, from web/node_modules), and pages draw them with these fonts
-    "mathjax/es5/output/chtml/fonts/woff-v2",
+    FONTS_IN_NPM,
 ]
 
 

@@ -32,8 +32,10 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 TYPESET_JS = HERE / "typeset_math.js"
-# MathJax's CommonHTML web fonts, as scripts/vendor_assets.py copies them into _static/
-FONTS = Path("_static") / "npm" / "mathjax" / "es5" / "output" / "chtml" / "fonts" / "woff-v2"
+# MathJax's CommonHTML web fonts: their folder in web/node_modules, which
+# scripts/vendor_assets.py copies (it reads this name), and where the built site serves them
+FONTS_IN_NPM = "mathjax/es5/output/chtml/fonts/woff-v2"
+FONTS = Path("_static") / "npm" / FONTS_IN_NPM
 STYLE_ID = "MJX-CHTML-styles"  # the id MathJax gives its style sheet in the browser
 
 # A formula as Sphinx writes it: an element of class "math" (span: inline, div: display, which may
